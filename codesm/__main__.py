@@ -1,0 +1,3 @@
+from codesm.cli import main
+
+main()

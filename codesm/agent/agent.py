@@ -1,0 +1,445 @@
+"""The turn loop: prompt -> model step -> tools -> model step ... -> turn finished.
+
+`Agent` runs one session's turns, one at a time, and reacts to ops (cancel, approvals, mode and
+model switches). It talks to the world only through the hub (events out) and its injected
+provider, tools and permission engine; UIs never see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesm.agent import compaction
+from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
+from codesm.agent.events import (
+    Answer,
+    ApprovalRequested,
+    Approve,
+    AssistantMessage,
+    Cancel,
+    Compact,
+    Compaction,
+    Deny,
+    Error,
+    Event,
+    ModeChanged,
+    ModelChanged,
+    Op,
+    PermissionModeChanged,
+    SetMode,
+    SetModel,
+    SetPermissionMode,
+    StoredEvent,
+    SubmitPrompt,
+    TurnFinished,
+    TurnStarted,
+    TurnStatus,
+    UserMessage,
+)
+from codesm.agent.guard import LoopGuard, TurnBudget, TurnLimits
+from codesm.agent.hub import SessionHub
+from codesm.agent.messages import (
+    MalformedToolCall,
+    Message,
+    ProviderRequest,
+    ToolCall,
+    ToolCallPart,
+)
+from codesm.agent.model_step import StepResult, run_model_step
+from codesm.agent.permissions.engine import PermissionEngine
+from codesm.agent.providers.base import Provider
+from codesm.agent.providers.registry import ModelRegistry, ResolvedModel
+from codesm.agent.tool_runner import ToolRunner
+from codesm.agent.tools.ledger import ReadLedger
+from codesm.agent.tools.registry import ToolRegistry
+from codesm.agent.tools.todo_store import InMemoryTodoStore, TodoStore
+from codesm.agent.transcript import build_transcript
+from codesm.errors import CodesmError, ContextOverflowError, ProviderError, StreamInterrupted
+from codesm.store import Store
+
+log = logging.getLogger(__name__)
+
+STREAM_ATTEMPTS = 3
+HISTORY_EVENT_TYPES = frozenset(
+    {"user_message", "assistant_message", "tool_call_finished", "compaction"}
+)
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    turn_id: str
+    status: TurnStatus
+    text: str
+    reason: str | None = None
+    cost_usd: float = 0.0
+    steps: int = 0
+
+
+@dataclass
+class AgentDeps:
+    """What an agent needs from the outside world, injected."""
+
+    store: Store
+    hub: SessionHub
+    models: ModelRegistry
+    provider_factory: Callable[[ResolvedModel], Provider]
+    tools: ToolRegistry
+    permissions: PermissionEngine
+    system_prompt: Callable[[], str]
+    limits: TurnLimits = field(default_factory=TurnLimits)
+    todos: TodoStore = field(default_factory=InMemoryTodoStore)
+
+
+class Agent:
+    """One session's agent. `run_turn` runs a prompt to the end; `handle` applies an op."""
+
+    def __init__(
+        self,
+        deps: AgentDeps,
+        *,
+        session_id: str,
+        root: Path,
+        mode: str = "smart",
+        model: str | None = None,
+        interactive: bool = True,
+        agent_name: str | None = None,
+    ) -> None:
+        self.deps = deps
+        self.session_id = session_id
+        self.root = root
+        self.mode = mode
+        self.model_name = model
+        self.agent_name = agent_name
+        self.approvals = ApprovalBroker(deps.hub, session_id, interactive=interactive)
+        self.ledger = ReadLedger()
+        self._cancel = asyncio.Event()
+        self._running: asyncio.Task[TurnOutcome] | None = None
+        self._history: list[StoredEvent] = []
+        self._history_seq = 0
+        self._last_prompt_tokens = 0
+        self._providers: dict[tuple[str, str | None], Provider] = {}
+
+    # --- ops ---------------------------------------------------------------------------------
+
+    async def handle(self, op: Op) -> None:
+        """Apply an op from a UI. `submit_prompt` starts a turn in the background."""
+        match op:
+            case SubmitPrompt():
+                if op.mode:
+                    await self._set_mode(op.mode)
+                if op.model:
+                    await self._set_model(op.model)
+                if self.busy:
+                    await self._publish(Error(message="a turn is already running", kind="busy"))
+                    return
+                self._running = asyncio.create_task(self.run_turn(op.text))
+            case Cancel():
+                self.cancel()
+            case Approve():
+                self.approvals.answer(op.call_id, ApprovalAnswer(approved=True, hunks=op.hunks))
+            case Deny():
+                self.approvals.answer(op.call_id, ApprovalAnswer(False, comment=op.comment))
+            case Answer():
+                approved = op.decision == "approve"
+                self.approvals.answer(op.call_id, ApprovalAnswer(approved, comment=op.comment))
+            case SetMode():
+                await self._set_mode(op.mode)
+            case SetPermissionMode():
+                self.deps.permissions.mode = op.permission_mode
+                await self._publish(PermissionModeChanged(permission_mode=op.permission_mode))
+            case SetModel():
+                await self._set_model(op.model)
+            case Compact():
+                if not self.busy:
+                    await self.compact(turn_id=None, instructions=op.instructions)
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None and not self._running.done()
+
+    async def wait_idle(self) -> TurnOutcome | None:
+        return await self._running if self._running is not None else None
+
+    def cancel(self) -> None:
+        """Stop the provider stream, kill running tools, deny pending approvals."""
+        self._cancel.set()
+        for call_id in self.approvals.pending:
+            self.approvals.answer(call_id, ApprovalAnswer(False, comment="cancelled by the user"))
+
+    async def _set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            await self.deps.store.sessions.update(self.session_id, mode=mode)  # type: ignore[arg-type]
+            await self._publish(ModeChanged(mode=mode))  # type: ignore[arg-type]
+
+    async def _set_model(self, model: str) -> None:
+        resolved = self.deps.models.resolve(model, self.mode)  # type: ignore[arg-type]
+        self.model_name = model
+        await self.deps.store.sessions.update(self.session_id, model=model)
+        await self._publish(ModelChanged(model=resolved.info.id, provider=resolved.provider.name))
+
+    def _provider(self, resolved: ResolvedModel) -> Provider:
+        key = (resolved.provider.name, resolved.provider.base_url)
+        if key not in self._providers:
+            self._providers[key] = self.deps.provider_factory(resolved)
+        return self._providers[key]
+
+    async def aclose(self) -> None:
+        """Cancel a running turn, wait for it, and close the provider clients."""
+        if self.busy:
+            self.cancel()
+            await self.wait_idle()
+        for provider in self._providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+        self._providers.clear()
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def run_turn(self, prompt: str) -> TurnOutcome:
+        """Run one user prompt and its tool loop to the end; never raises for a failed turn."""
+        self._cancel = asyncio.Event()
+        turn_id = uuid.uuid4().hex
+        budget = TurnBudget(self.deps.limits)
+        await self._publish(TurnStarted(turn_id=turn_id), UserMessage(turn_id=turn_id, text=prompt))
+        try:
+            status, reason, text = await self._loop(turn_id, budget)
+        except CodesmError as exc:
+            status, reason, text = "error", str(exc), ""
+            await self._publish(
+                Error(
+                    turn_id=turn_id,
+                    message=str(exc),
+                    kind=_kind(exc),
+                    retryable=getattr(exc, "retryable", False),
+                )
+            )
+        except Exception as exc:  # a bug must still end the turn visibly
+            log.exception("turn %s failed", turn_id)
+            status, reason, text = "error", f"internal error: {exc}", ""
+            await self._publish(Error(turn_id=turn_id, message=reason, kind="internal"))
+        await self._publish(TurnFinished(turn_id=turn_id, status=status, reason=reason))
+        return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps)
+
+    async def _loop(self, turn_id: str, budget: TurnBudget) -> tuple[TurnStatus, str | None, str]:
+        resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
+        provider = self._provider(resolved)
+        runner = ToolRunner(
+            self.deps.hub,
+            self.session_id,
+            self.root,
+            self.deps.tools,
+            self.deps.permissions,
+            self.approvals,
+            self.ledger,
+            self.deps.todos,
+            agent=self.agent_name or "agent",
+        )
+        guard = LoopGuard()
+        text = ""
+        overflow_compacted = False
+        while True:
+            if self._cancel.is_set():
+                return "cancelled", "cancelled by the user", text
+            why = budget.exceeded()
+            if why is not None:
+                return "paused", why, text
+            request = await self._request(resolved, turn_id)
+            budget.steps += 1
+            try:
+                step = await self._stream_with_retries(provider, request, resolved, turn_id)
+            except ContextOverflowError:
+                if overflow_compacted:
+                    raise
+                overflow_compacted = True
+                await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
+                continue
+            budget.cost_usd += step.cost_usd
+            if self._cancel.is_set():
+                return "cancelled", "cancelled by the user", text
+            text = step.text or text
+            if not step.tool_calls and not step.malformed:
+                return "completed", None, step.text
+            calls: list[ToolCall | MalformedToolCall] = [*step.tool_calls, *step.malformed]
+            for call in step.tool_calls:
+                if guard.observe(call) and not await self._confirm_repeat(turn_id, call):
+                    await runner.run_all(turn_id, calls, _set_event())
+                    return "paused", f"the same {call.name} call was repeated 3 times", text
+            await runner.run_all(turn_id, calls, self._cancel)
+
+    async def _confirm_repeat(self, turn_id: str, call: ToolCall) -> bool:
+        answer = await self.approvals.ask(
+            ApprovalRequested(
+                turn_id=turn_id,
+                call_id=call.call_id,
+                kind="tool",
+                title=f"{call.name} was called 3 times in a row with the same "
+                "arguments. Let it continue?",
+                reason="loop guard",
+            )
+        )
+        return answer.approved
+
+    async def _stream_with_retries(
+        self, provider: Provider, request: ProviderRequest, resolved: ResolvedModel, turn_id: str
+    ) -> StepResult:
+        for attempt in range(1, STREAM_ATTEMPTS + 1):
+            result = StepResult()
+            try:
+                await run_model_step(
+                    provider,
+                    request,
+                    provider_name=resolved.provider.name,
+                    turn_id=turn_id,
+                    agent=self.agent_name,
+                    publish=self._publish,
+                    cancel=self._cancel,
+                    result=result,
+                )
+            except StreamInterrupted as exc:
+                await self._publish_assistant(turn_id, result, incomplete=True)
+                if attempt == STREAM_ATTEMPTS or self._cancel.is_set():
+                    raise ProviderError(
+                        f"the response stream broke {attempt} times ({exc}); "
+                        "the turn is incomplete",
+                        retryable=True,
+                    ) from exc
+                await self._publish(
+                    Error(
+                        turn_id=turn_id, message=f"{exc}; retrying", kind="stream", retryable=True
+                    )
+                )
+                continue
+            self._last_prompt_tokens = result.prompt_tokens or self._last_prompt_tokens
+            cancelled = self._cancel.is_set() and result.stop_reason is None
+            if cancelled:
+                result.tool_calls, result.malformed = [], []
+            await self._publish_assistant(turn_id, result, incomplete=cancelled)
+            return result
+        raise AssertionError("unreachable")
+
+    async def _publish_assistant(self, turn_id: str, step: StepResult, *, incomplete: bool) -> None:
+        calls = [
+            ToolCallPart(call_id=c.call_id, name=c.name, arguments=c.arguments)
+            for c in step.tool_calls
+        ]
+        calls += [
+            ToolCallPart(call_id=m.call_id, name=m.name, arguments={}) for m in step.malformed
+        ]
+        await self._publish(
+            AssistantMessage(
+                turn_id=turn_id,
+                text=step.text,
+                thinking=step.thinking,
+                tool_calls=calls,
+                incomplete=incomplete,
+                stop_reason=step.stop_reason,
+            )
+        )
+
+    async def _request(self, resolved: ResolvedModel, turn_id: str) -> ProviderRequest:
+        messages = await self.history()
+        system = self.deps.system_prompt()
+        specs = self.deps.tools.specs()
+        window, max_out = resolved.info.context_window, resolved.info.max_output
+        max_tokens = min(max_out, 32_000)
+        estimate = max(
+            self._last_prompt_tokens,
+            compaction.estimate_tokens(
+                system, messages, sum(len(str(s.input_schema)) for s in specs)
+            ),
+        )
+        if compaction.needs_compaction(estimate, context_window=window, max_output=max_tokens):
+            provider = self._provider(resolved)
+            await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
+            messages = await self.history()
+        return ProviderRequest(
+            model=resolved.info.id,
+            system=system,
+            messages=messages,
+            tools=specs,
+            max_tokens=max_tokens,
+        )
+
+    async def compact(
+        self,
+        *,
+        turn_id: str | None,
+        instructions: str | None = None,
+        provider: Provider | None = None,
+        resolved: ResolvedModel | None = None,
+    ) -> None:
+        """Summarise the history and record a `compaction` event (the `/compact` op, or when the
+        context is about to overflow). The current turn is kept verbatim after the summary."""
+        resolved = resolved or self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
+        provider = provider or self._provider(resolved)
+        events = await self._history_events()
+        messages = build_transcript(events)
+        if not messages:
+            return
+        before = compaction.estimate_tokens("", messages)
+        keep_from = None
+        if turn_id is not None:
+            keep_from = next(
+                (
+                    s.seq
+                    for s in events
+                    if isinstance(s.event, UserMessage) and s.event.turn_id == turn_id
+                ),
+                None,
+            )
+            earlier = [s for s in events if keep_from is None or s.seq < keep_from]
+            messages = build_transcript(earlier)
+            if not messages:
+                return
+        summary = await compaction.summarise(
+            provider,
+            model=resolved.info.id,
+            system=self.deps.system_prompt(),
+            messages=messages,
+            tools=self.deps.tools.specs(),
+            cancel=self._cancel,
+            instructions=instructions,
+        )
+        await self._publish(
+            Compaction(
+                turn_id=turn_id,
+                summary=summary,
+                keep_from_seq=keep_from,
+                tokens_before=before,
+                tokens_after=len(summary) // compaction.CHARS_PER_TOKEN,
+            )
+        )
+        self._last_prompt_tokens = 0
+
+    async def history(self) -> list[Message]:
+        """The provider-neutral history, derived from the committed log."""
+        return build_transcript(await self._history_events())
+
+    async def _history_events(self) -> list[StoredEvent]:
+        # Other parts (tools, approvals, the review gate) publish too, so read what was committed
+        # since last time rather than trusting what passed through this class.
+        fresh = await self.deps.store.events_after(self.session_id, self._history_seq)
+        if fresh:
+            self._history_seq = fresh[-1].seq
+            self._history.extend(s for s in fresh if s.event.type in HISTORY_EVENT_TYPES)
+        return self._history
+
+    async def _publish(self, *events: Event) -> list[StoredEvent]:
+        return await self.deps.hub.publish(self.session_id, *events)
+
+
+def _set_event() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
+def _kind(exc: CodesmError) -> str:
+    return "provider" if isinstance(exc, ProviderError) else type(exc).__name__

@@ -1,0 +1,95 @@
+"""Context management: estimate how full the window is, and compact the history when needed.
+
+Compaction asks the model for a summary of the conversation so far and records a `compaction`
+event; the transcript then starts from that summary and keeps the current turn verbatim, from its
+`user_message` on (a complete boundary: no tool call is ever separated from its result). Old tool
+output is pruned from the request for the summary, so an overflowing history can still be summed up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from codesm.agent.messages import (
+    Message,
+    ProviderRequest,
+    TextDelta,
+    TextPart,
+    ToolResultPart,
+    ToolSpec,
+)
+from codesm.agent.providers.base import Provider
+
+CHARS_PER_TOKEN = 4
+"""Offline estimate (no tokenizer download is possible); exact counts come from usage reports."""
+COMPACT_AT = 0.85
+"""Compact once a request would fill this share of the window left after the output reserve."""
+PRUNED_TOOL_OUTPUT = "[old tool output pruned to save context]"
+KEEP_RECENT_RESULTS = 4
+SUMMARY_PROMPT = """\
+Summarise the conversation so far for yourself, so the work can continue without it: the user's \
+goals and constraints, what was done (files read and changed, commands run, their results), \
+decisions made and why, and what remains to do. Be concrete: keep file paths, names and numbers. \
+Answer with the summary only."""
+
+
+def estimate_tokens(system: str, messages: Sequence[Message], tools_json_chars: int = 0) -> int:
+    chars = len(system) + tools_json_chars
+    for message in messages:
+        for part in message.parts:
+            chars += len(part.model_dump_json())
+    return chars // CHARS_PER_TOKEN + 1
+
+
+def needs_compaction(prompt_tokens: int, *, context_window: int, max_output: int) -> bool:
+    usable = max(context_window - max_output, context_window // 4)
+    return prompt_tokens >= usable * COMPACT_AT
+
+
+def prune_tool_output(
+    messages: Sequence[Message], keep_recent: int = KEEP_RECENT_RESULTS
+) -> list[Message]:
+    """Replace the content of all but the last `keep_recent` tool results with a marker."""
+    total = sum(isinstance(p, ToolResultPart) for m in messages for p in m.parts)
+    to_prune = total - keep_recent
+    pruned: list[Message] = []
+    for message in messages:
+        parts = []
+        for part in message.parts:
+            if isinstance(part, ToolResultPart) and to_prune > 0:
+                to_prune -= 1
+                part = part.model_copy(update={"content": PRUNED_TOOL_OUTPUT})
+            parts.append(part)
+        pruned.append(Message(role=message.role, parts=parts))
+    return pruned
+
+
+async def summarise(
+    provider: Provider,
+    *,
+    model: str,
+    system: str,
+    messages: Sequence[Message],
+    tools: Sequence[ToolSpec],
+    cancel: asyncio.Event,
+    instructions: str | None = None,
+    max_tokens: int = 4096,
+) -> str:
+    """Ask the model for a summary of `messages` (tool output pruned first). The tools are sent
+    too: providers refuse a history with tool calls but no tool definitions."""
+    ask = SUMMARY_PROMPT + (f"\n\nAlso: {instructions}" if instructions else "")
+    history = prune_tool_output(messages)
+    if history and history[-1].role == "user":
+        last = history[-1]
+        history[-1] = Message(role="user", parts=[*last.parts, TextPart(text=ask)])
+    else:
+        history.append(Message(role="user", parts=[TextPart(text=ask)]))
+    request = ProviderRequest(
+        model=model, system=system, messages=history, tools=list(tools), max_tokens=max_tokens
+    )
+    text: list[str] = []
+    async for item in provider.stream(request, cancel=cancel):
+        if isinstance(item, TextDelta):
+            text.append(item.text)
+    return "".join(text).strip()

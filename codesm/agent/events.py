@@ -1,0 +1,380 @@
+"""The protocol between the agent core and every UI: events out, ops in.
+
+Every event and op is a frozen pydantic model tagged by a ``type`` literal, so JSON round-trips
+through ``parse_event`` / ``parse_op`` and a ``match`` over ``Event`` can be exhaustive. Events
+that belong together (a tool call's start, output and result; an approval's request and decision;
+a change's proposal and outcome) share a ``call_id``. Events that happen inside a turn carry its
+``turn_id``.
+
+Events are numbered per session only once committed: ``StoredEvent`` is the envelope with the
+session's ``seq`` and the commit time. Subscribers see ``StoredEvent``s, never bare events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from codesm.agent.messages import ThinkingPart, ToolCallPart
+from codesm.errors import ProtocolError
+
+AgentMode = Literal["smart", "rush"]
+PermissionMode = Literal["review", "auto-edit", "allow-all", "dry-run"]
+TurnStatus = Literal["completed", "cancelled", "error", "incomplete", "paused"]
+
+INTERRUPTED_TOOL_RESULT = "interrupted: codesm stopped before this tool finished"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- events out --------------------------------------------------------------------------------
+
+
+class UserMessage(_Message):
+    """The prompt that starts a turn."""
+
+    type: Literal["user_message"] = "user_message"
+    turn_id: str
+    text: str
+
+
+class AssistantTextDelta(_Message):
+    type: Literal["assistant_text_delta"] = "assistant_text_delta"
+    turn_id: str
+    text: str
+
+
+class ThinkingDelta(_Message):
+    type: Literal["thinking_delta"] = "thinking_delta"
+    turn_id: str
+    text: str
+
+
+class AssistantMessage(_Message):
+    """The whole output of one model step; the deltas before it are its streaming preview.
+
+    ``incomplete`` marks text kept from a stream that broke, or from a crash (see recovery).
+    An incomplete message never carries tool calls that were not complete.
+    """
+
+    type: Literal["assistant_message"] = "assistant_message"
+    turn_id: str
+    text: str = ""
+    thinking: list[ThinkingPart] = []
+    tool_calls: list[ToolCallPart] = []
+    incomplete: bool = False
+    stop_reason: str | None = None
+
+
+class ToolCallStarted(_Message):
+    type: Literal["tool_call_started"] = "tool_call_started"
+    turn_id: str
+    call_id: str
+    name: str
+    arguments: dict[str, Any] = {}
+
+
+class ToolOutputDelta(_Message):
+    type: Literal["tool_output_delta"] = "tool_output_delta"
+    turn_id: str
+    call_id: str
+    text: str
+
+
+class ToolCallFinished(_Message):
+    """The result the model will read for ``call_id`` (already truncated for the model)."""
+
+    type: Literal["tool_call_finished"] = "tool_call_finished"
+    turn_id: str
+    call_id: str
+    content: str
+    is_error: bool = False
+    interrupted: bool = False
+
+
+class ApprovalRequested(_Message):
+    type: Literal["approval_requested"] = "approval_requested"
+    turn_id: str
+    call_id: str
+    kind: Literal["edit", "command", "tool"]
+    title: str
+    detail: str = ""
+    reason: str | None = None
+    change_id: str | None = None
+
+
+class ApprovalDecided(_Message):
+    type: Literal["approval_decided"] = "approval_decided"
+    turn_id: str
+    call_id: str
+    decision: Literal["approved", "denied"]
+    comment: str | None = None
+    source: Literal["user", "rule", "mode"] = "user"
+
+
+class ChangeProposed(_Message):
+    type: Literal["change_proposed"] = "change_proposed"
+    turn_id: str
+    call_id: str
+    change_id: str
+    paths: list[str]
+    diff: str
+
+
+class ChangeApplied(_Message):
+    type: Literal["change_applied"] = "change_applied"
+    turn_id: str
+    call_id: str
+    change_id: str
+    paths: list[str]
+
+
+class ChangeRejected(_Message):
+    type: Literal["change_rejected"] = "change_rejected"
+    turn_id: str
+    call_id: str
+    change_id: str
+    reason: Literal["user", "conflict", "dry_run"] = "user"
+    comment: str | None = None
+
+
+class Usage(_Message):
+    """Tokens and cost of one model call. ``input_tokens`` excludes cache reads and writes."""
+
+    type: Literal["usage"] = "usage"
+    turn_id: str
+    provider: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+    agent: str | None = None
+    """The subagent or agent type that made the call; None for the session's main agent."""
+
+
+class Compaction(_Message):
+    """The history before this event is replaced by ``summary`` for the model.
+
+    Events from ``keep_from_seq`` onwards stay verbatim after the summary; it must point at a
+    ``user_message`` or ``assistant_message`` so no tool call is separated from its result.
+    """
+
+    type: Literal["compaction"] = "compaction"
+    turn_id: str | None = None
+    summary: str
+    keep_from_seq: int | None = None
+    tokens_before: int = 0
+    tokens_after: int = 0
+
+
+class Title(_Message):
+    type: Literal["title"] = "title"
+    title: str
+
+
+class Error(_Message):
+    """A failure the user should see. ``kind`` is a short stable word (provider, tool, store...)."""
+
+    type: Literal["error"] = "error"
+    turn_id: str | None = None
+    message: str
+    kind: str
+    retryable: bool = False
+
+
+class Retry(_Message):
+    type: Literal["retry"] = "retry"
+    turn_id: str
+    attempt: int
+    delay_s: float
+    reason: str = ""
+
+
+class TurnStarted(_Message):
+    type: Literal["turn_started"] = "turn_started"
+    turn_id: str
+
+
+class TurnFinished(_Message):
+    type: Literal["turn_finished"] = "turn_finished"
+    turn_id: str
+    status: TurnStatus
+    reason: str | None = None
+
+
+class ModeChanged(_Message):
+    type: Literal["mode_changed"] = "mode_changed"
+    mode: AgentMode
+
+
+class PermissionModeChanged(_Message):
+    type: Literal["permission_mode_changed"] = "permission_mode_changed"
+    permission_mode: PermissionMode
+
+
+class ModelChanged(_Message):
+    type: Literal["model_changed"] = "model_changed"
+    model: str
+    provider: str | None = None
+
+
+Event = Annotated[
+    UserMessage
+    | AssistantTextDelta
+    | ThinkingDelta
+    | AssistantMessage
+    | ToolCallStarted
+    | ToolOutputDelta
+    | ToolCallFinished
+    | ApprovalRequested
+    | ApprovalDecided
+    | ChangeProposed
+    | ChangeApplied
+    | ChangeRejected
+    | Usage
+    | Compaction
+    | Title
+    | Error
+    | Retry
+    | TurnStarted
+    | TurnFinished
+    | ModeChanged
+    | PermissionModeChanged
+    | ModelChanged,
+    Field(discriminator="type"),
+]
+
+
+class StoredEvent(_Message):
+    """A committed event: its session, its per-session sequence number (from 1) and commit time."""
+
+    session_id: str
+    seq: int
+    ts: datetime
+    event: Event
+
+
+# --- ops in ------------------------------------------------------------------------------------
+
+
+class SubmitPrompt(_Message):
+    type: Literal["submit_prompt"] = "submit_prompt"
+    text: str
+    mode: AgentMode | None = None
+    model: str | None = None
+
+
+class Cancel(_Message):
+    type: Literal["cancel"] = "cancel"
+    turn_id: str | None = None
+
+
+class Approve(_Message):
+    """Approve the pending request for ``call_id``; ``hunks`` selects hunks of an edit (0-based)."""
+
+    type: Literal["approve"] = "approve"
+    call_id: str
+    hunks: list[int] | None = None
+
+
+class Deny(_Message):
+    type: Literal["deny"] = "deny"
+    call_id: str
+    comment: str | None = None
+
+
+class Answer(_Message):
+    """Decide a pending request and tell the model why."""
+
+    type: Literal["answer"] = "answer"
+    call_id: str
+    decision: Literal["approve", "deny"]
+    comment: str
+
+
+class SetMode(_Message):
+    type: Literal["set_mode"] = "set_mode"
+    mode: AgentMode
+
+
+class SetPermissionMode(_Message):
+    type: Literal["set_permission_mode"] = "set_permission_mode"
+    permission_mode: PermissionMode
+
+
+class SetModel(_Message):
+    type: Literal["set_model"] = "set_model"
+    model: str
+
+
+class Compact(_Message):
+    type: Literal["compact"] = "compact"
+    instructions: str | None = None
+
+
+Op = Annotated[
+    SubmitPrompt
+    | Cancel
+    | Approve
+    | Deny
+    | Answer
+    | SetMode
+    | SetPermissionMode
+    | SetModel
+    | Compact,
+    Field(discriminator="type"),
+]
+
+
+def _types_of(union: Any) -> dict[str, type[BaseModel]]:
+    members: tuple[type[BaseModel], ...] = get_args(get_args(union)[0])
+    return {member.model_fields["type"].default: member for member in members}
+
+
+EVENT_TYPES: Mapping[str, type[BaseModel]] = _types_of(Event)
+"""Every event class by its ``type`` tag."""
+OP_TYPES: Mapping[str, type[BaseModel]] = _types_of(Op)
+"""Every op class by its ``type`` tag."""
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+_OP_ADAPTER: TypeAdapter[Op] = TypeAdapter(Op)
+
+
+def parse_event(data: str | bytes | Mapping[str, Any]) -> Event:
+    """Parse one event from JSON text or a decoded mapping; raises ``ProtocolError``."""
+    try:
+        if isinstance(data, str | bytes):
+            return _EVENT_ADAPTER.validate_json(data)
+        return _EVENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"not a valid event: {exc}") from exc
+
+
+def parse_op(data: str | bytes | Mapping[str, Any]) -> Op:
+    """Parse one op from JSON text or a decoded mapping; raises ``ProtocolError``."""
+    try:
+        if isinstance(data, str | bytes):
+            return _OP_ADAPTER.validate_json(data)
+        return _OP_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"not a valid op: {exc}") from exc
+
+
+def event_turn_id(event: Event) -> str | None:
+    """The turn an event belongs to, if any."""
+    turn_id: str | None = getattr(event, "turn_id", None)
+    return turn_id
+
+
+def event_call_id(event: Event) -> str | None:
+    """The ``call_id`` that pairs an event with its partners, if any."""
+    call_id: str | None = getattr(event, "call_id", None)
+    return call_id

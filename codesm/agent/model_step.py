@@ -1,0 +1,160 @@
+"""One model call inside a turn: stream it, publish what arrives, and collect the result.
+
+Text deltas are batched before they are committed (one event per ~50 ms of stream, not per token),
+so a fast stream costs a handful of SQLite commits per second and the UIs stay smooth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from codesm.agent.events import AssistantTextDelta, Event, Retry, ThinkingDelta, Usage
+from codesm.agent.messages import (
+    MalformedToolCall,
+    ProviderRequest,
+    RetryScheduled,
+    Stop,
+    TextDelta,
+    ThinkingDone,
+    ThinkingPart,
+    ToolCall,
+    UsageReport,
+)
+from codesm.agent.messages import ThinkingDelta as ProviderThinkingDelta
+from codesm.agent.providers.base import Provider
+from codesm.agent.providers.pricing import compute_cost
+
+DELTA_FLUSH_S = 0.05
+DELTA_FLUSH_CHARS = 4000
+
+Publish = Callable[..., Awaitable[object]]
+
+
+@dataclass
+class StepResult:
+    text: str = ""
+    thinking: list[ThinkingPart] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    malformed: list[MalformedToolCall] = field(default_factory=list)
+    stop_reason: str | None = None
+    cost_usd: float = 0.0
+    prompt_tokens: int = 0
+    """Input tokens of this call including cache reads and writes: how full the context is."""
+
+
+class _DeltaBuffer:
+    def __init__(self, publish: Publish, turn_id: str) -> None:
+        self._publish = publish
+        self._turn_id = turn_id
+        self._text: list[str] = []
+        self._thinking: list[str] = []
+        self._last_flush = time.monotonic()
+
+    async def add(self, *, text: str = "", thinking: str = "") -> None:
+        if text:
+            self._text.append(text)
+        if thinking:
+            self._thinking.append(thinking)
+        size = sum(map(len, self._text)) + sum(map(len, self._thinking))
+        if time.monotonic() - self._last_flush >= DELTA_FLUSH_S or size >= DELTA_FLUSH_CHARS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        events: list[Event] = []
+        if self._thinking:
+            events.append(ThinkingDelta(turn_id=self._turn_id, text="".join(self._thinking)))
+        if self._text:
+            events.append(AssistantTextDelta(turn_id=self._turn_id, text="".join(self._text)))
+        self._text, self._thinking = [], []
+        self._last_flush = time.monotonic()
+        if events:
+            await self._publish(*events)
+
+
+async def run_model_step(
+    provider: Provider,
+    request: ProviderRequest,
+    *,
+    provider_name: str,
+    turn_id: str,
+    agent: str | None,
+    publish: Publish,
+    cancel: asyncio.Event,
+    result: StepResult,
+) -> StepResult:
+    """Stream one request into `result` (filled as it goes, so a caller that catches a
+    `StreamInterrupted` still has the partial text). Raises the provider's errors."""
+    buffer = _DeltaBuffer(publish, turn_id)
+    text: list[str] = []
+    thinking_text: list[str] = []
+    try:
+        async for item in provider.stream(request, cancel=cancel):
+            match item:
+                case TextDelta():
+                    text.append(item.text)
+                    result.text = "".join(text)
+                    await buffer.add(text=item.text)
+                case ProviderThinkingDelta():
+                    thinking_text.append(item.text)
+                    await buffer.add(thinking=item.text)
+                case ThinkingDone():
+                    result.thinking.append(ThinkingPart(text=item.text, signature=item.signature))
+                    thinking_text = []
+                case ToolCall():
+                    result.tool_calls.append(item)
+                case MalformedToolCall():
+                    result.malformed.append(item)
+                case UsageReport():
+                    await buffer.flush()
+                    await _publish_usage(
+                        item, request.model, provider_name, turn_id, agent, publish, result
+                    )
+                case Stop():
+                    result.stop_reason = item.reason
+                case RetryScheduled():
+                    await buffer.flush()
+                    await publish(
+                        Retry(
+                            turn_id=turn_id,
+                            attempt=item.attempt,
+                            delay_s=item.delay_s,
+                            reason=item.reason,
+                        )
+                    )
+    finally:
+        if thinking_text and not result.thinking:
+            result.thinking.append(ThinkingPart(text="".join(thinking_text)))
+        await buffer.flush()
+    return result
+
+
+async def _publish_usage(
+    usage: UsageReport,
+    model: str,
+    provider_name: str,
+    turn_id: str,
+    agent: str | None,
+    publish: Publish,
+    result: StepResult,
+) -> None:
+    cost = compute_cost(usage, model=model, provider=provider_name)
+    usd = cost.usd or 0.0
+    result.cost_usd += usd
+    result.prompt_tokens = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    await publish(
+        Usage(
+            turn_id=turn_id,
+            provider=provider_name,
+            model=model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost_usd=usd,
+            agent=agent,
+        )
+    )

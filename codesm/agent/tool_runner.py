@@ -1,0 +1,203 @@
+"""Running the tool calls of one model step: permission, approval, execution, events.
+
+Consecutive read-only calls run concurrently; a call that may change something runs alone, in the
+order the model made it. Every call gets exactly one `tool_call_finished`, whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codesm.agent.approvals import ApprovalBroker
+from codesm.agent.events import (
+    ApprovalRequested,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolOutputDelta,
+)
+from codesm.agent.hub import SessionHub
+from codesm.agent.messages import MalformedToolCall, ToolCall
+from codesm.agent.permissions.engine import PermissionEngine, ToolRequest
+from codesm.agent.review import GateMode, ReviewGate
+from codesm.agent.tools.base import ToolContext
+from codesm.agent.tools.execute import execute_tool_call
+from codesm.agent.tools.ledger import ReadLedger
+from codesm.agent.tools.registry import ToolRegistry
+from codesm.agent.tools.todo_store import TodoStore
+
+CANCELLED_RESULT = "Cancelled by the user before this tool finished."
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    call_id: str
+    content: str
+    is_error: bool
+
+
+@dataclass
+class ToolRunner:
+    """Runs tool calls for one session."""
+
+    hub: SessionHub
+    session_id: str
+    root: Path
+    tools: ToolRegistry
+    permissions: PermissionEngine
+    approvals: ApprovalBroker
+    ledger: ReadLedger
+    todos: TodoStore
+    agent: str = "agent"
+
+    async def run_all(
+        self,
+        turn_id: str,
+        calls: Sequence[ToolCall | MalformedToolCall],
+        cancel: asyncio.Event,
+    ) -> list[ToolOutcome]:
+        outcomes: list[ToolOutcome] = []
+        batch: list[ToolCall | MalformedToolCall] = []
+        for call in calls:
+            if self._read_only(call):
+                batch.append(call)
+                continue
+            outcomes += await self._concurrently(turn_id, batch, cancel)
+            batch = []
+            outcomes.append(await self.run_one(turn_id, call, cancel))
+        outcomes += await self._concurrently(turn_id, batch, cancel)
+        return outcomes
+
+    def _read_only(self, call: ToolCall | MalformedToolCall) -> bool:
+        tool = self.tools.get(call.name)
+        return isinstance(call, MalformedToolCall) or tool is None or tool.read_only
+
+    async def _concurrently(
+        self, turn_id: str, batch: list[ToolCall | MalformedToolCall], cancel: asyncio.Event
+    ) -> list[ToolOutcome]:
+        if not batch:
+            return []
+        return list(await asyncio.gather(*(self.run_one(turn_id, c, cancel) for c in batch)))
+
+    async def run_one(
+        self, turn_id: str, call: ToolCall | MalformedToolCall, cancel: asyncio.Event
+    ) -> ToolOutcome:
+        arguments = call.arguments if isinstance(call, ToolCall) else {}
+        await self.hub.publish(
+            self.session_id,
+            ToolCallStarted(
+                turn_id=turn_id, call_id=call.call_id, name=call.name, arguments=arguments
+            ),
+        )
+        try:
+            content, is_error = await self._execute(turn_id, call, cancel)
+        except asyncio.CancelledError:
+            await self._finish(turn_id, call.call_id, CANCELLED_RESULT, True)
+            raise
+        if cancel.is_set() and not is_error:
+            content = f"{content}\n(The user cancelled the turn after this tool finished.)"
+        return await self._finish(turn_id, call.call_id, content, is_error)
+
+    async def _finish(
+        self, turn_id: str, call_id: str, content: str, is_error: bool
+    ) -> ToolOutcome:
+        await self.hub.publish(
+            self.session_id,
+            ToolCallFinished(turn_id=turn_id, call_id=call_id, content=content, is_error=is_error),
+        )
+        return ToolOutcome(call_id, content, is_error)
+
+    async def _execute(
+        self, turn_id: str, call: ToolCall | MalformedToolCall, cancel: asyncio.Event
+    ) -> tuple[str, bool]:
+        if isinstance(call, MalformedToolCall):
+            return (
+                f"The arguments of this {call.name} call were not valid JSON ({call.error}); "
+                "it was not run. Send the call again with a JSON object as arguments.",
+                True,
+            )
+        if cancel.is_set():
+            return CANCELLED_RESULT, True
+        tool = self.tools.get(call.name)
+        kind = self.permissions_kind(call.name)
+        gate: GateMode = "apply"
+        if tool is not None:
+            decision = self.permissions.decide(self._request(call, kind))
+            if decision.action == "deny":
+                return f"Not allowed: {decision.reason}", True
+            if kind == "edit":
+                gate = {"allow": "apply", "ask": "review", "dry_run": "dry_run"}[decision.action]  # type: ignore[assignment]
+            elif decision.action == "dry_run":
+                return f"Dry run: {call.name} was not run. {decision.reason}", False
+            elif decision.action == "ask":
+                answer = await self.approvals.ask(
+                    ApprovalRequested(
+                        turn_id=turn_id,
+                        call_id=call.call_id,
+                        kind="command" if kind == "shell" else "tool",
+                        title=_title(call),
+                        detail=json.dumps(call.arguments, indent=2, ensure_ascii=False),
+                        reason=decision.reason,
+                    )
+                )
+                if not answer.approved:
+                    why = f" The user said: {answer.comment}" if answer.comment else ""
+                    return f"The user did not approve this {call.name} call.{why}", True
+        ctx = ToolContext(
+            root=self.root,
+            session_id=self.session_id,
+            call_id=call.call_id,
+            changes=ReviewGate(
+                hub=self.hub,
+                session_id=self.session_id,
+                turn_id=turn_id,
+                call_id=call.call_id,
+                approvals=self.approvals,
+                mode=gate,
+            ),
+            read_ledger=self.ledger,
+            todos=self.todos,
+            emit_output=self._emitter(turn_id, call.call_id),
+            cancel=cancel,
+        )
+        result = await execute_tool_call(self.tools, call.name, call.arguments, ctx)
+        return result.content, result.is_error
+
+    def permissions_kind(self, name: str) -> str:
+        from codesm.agent.permissions.engine import TOOL_KINDS
+
+        return TOOL_KINDS.get(name, "other")
+
+    def _request(self, call: ToolCall, kind: str) -> ToolRequest:
+        args: dict[str, Any] = call.arguments
+        command = args.get("command") if kind == "shell" else None
+        paths = tuple(str(args[k]) for k in ("path", "file_path") if isinstance(args.get(k), str))
+        url = args.get("url") if isinstance(args.get("url"), str) else None
+        return ToolRequest(
+            tool=call.name,
+            command=command if isinstance(command, str) else None,
+            paths=paths,
+            url=url,
+            session_id=self.session_id,
+            actor=self.agent,
+        )
+
+    def _emitter(self, turn_id: str, call_id: str) -> Any:
+        async def emit(text: str) -> None:
+            if text:
+                await self.hub.publish(
+                    self.session_id, ToolOutputDelta(turn_id=turn_id, call_id=call_id, text=text)
+                )
+
+        return emit
+
+
+def _title(call: ToolCall) -> str:
+    command = call.arguments.get("command")
+    if isinstance(command, str):
+        return f"{call.name}: {command[:200]}"
+    return call.name

@@ -1,0 +1,147 @@
+"""The per-session event log: append with consecutive ``seq``, read back by ``seq``.
+
+Appending also maintains the derived tables in the same transaction, so they can never disagree
+with the log: the ``usage`` table gets one row per ``usage`` event, and the search index gets the
+text of user and assistant messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from codesm.agent.events import (
+    AssistantMessage,
+    Event,
+    StoredEvent,
+    Usage,
+    UserMessage,
+    event_call_id,
+    event_turn_id,
+    parse_event,
+)
+from codesm.errors import ProtocolError, StoreError
+from codesm.store.db import Database, Row, now, to_datetime
+
+_INSERT_EVENT = """INSERT INTO events (session_id, seq, type, turn_id, call_id, payload, ts)
+VALUES (?, ?, ?, ?, ?, ?, ?)"""
+
+_INSERT_USAGE = """INSERT INTO usage (session_id, turn_id, agent, provider, model, input_tokens,
+    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, ts)
+VALUES (?, ?, COALESCE(?, (SELECT subagent_type FROM sessions WHERE id = ?)),
+    ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _stored(row: Row) -> StoredEvent:
+    try:
+        event = parse_event(row["payload"])
+    except ProtocolError as exc:
+        raise StoreError(f"event {row['session_id']}#{row['seq']} does not parse: {exc}") from exc
+    return StoredEvent(
+        session_id=row["session_id"], seq=row["seq"], ts=to_datetime(row["ts"]), event=event
+    )
+
+
+class EventLog:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(self, session_id: str, events: Sequence[Event]) -> list[StoredEvent]:
+        """Commit ``events`` with the next consecutive ``seq`` numbers, in one transaction.
+
+        Returns once the transaction is durable. Raises ``StoreError`` if the session does not
+        exist. An empty sequence commits nothing and returns ``[]``.
+        """
+        if not events:
+            return []
+        ts = now()
+        async with self._db.write() as connection:
+            cursor = await connection.execute(
+                "UPDATE sessions SET updated_at = ? WHERE id = ?", (ts, session_id)
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"no session {session_id!r} to append events to")
+            cursor = await connection.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+            )
+            row = await cursor.fetchone()
+            last = int(row[0]) if row is not None else 0
+            stored = [
+                StoredEvent(session_id=session_id, seq=last + i, ts=to_datetime(ts), event=event)
+                for i, event in enumerate(events, start=1)
+            ]
+            await connection.executemany(
+                _INSERT_EVENT,
+                [
+                    (
+                        session_id,
+                        item.seq,
+                        item.event.type,
+                        event_turn_id(item.event),
+                        event_call_id(item.event),
+                        item.event.model_dump_json(),
+                        ts,
+                    )
+                    for item in stored
+                ],
+            )
+            texts = [
+                (session_id, kind, text)
+                for event in events
+                for kind, text in _searchable(event)
+                if text.strip()
+            ]
+            if texts:
+                await connection.executemany(
+                    "INSERT INTO session_text (session_id, kind, text) VALUES (?, ?, ?)", texts
+                )
+            usages = [
+                (
+                    *(session_id, u.turn_id, u.agent, session_id, u.provider, u.model),
+                    *(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens),
+                    *(u.reasoning_tokens, u.cost_usd, ts),
+                )
+                for u in events
+                if isinstance(u, Usage)
+            ]
+            if usages:
+                await connection.executemany(_INSERT_USAGE, usages)
+        return stored
+
+    async def after(
+        self, session_id: str, after_seq: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """Committed events of the session with ``seq > after_seq``, in order."""
+        rows = await self._db.fetchall(
+            "SELECT session_id, seq, payload, ts FROM events WHERE session_id = ? AND seq > ?"
+            " ORDER BY seq LIMIT ?",
+            (session_id, after_seq, -1 if limit is None else limit),
+        )
+        return [_stored(row) for row in rows]
+
+    async def last_seq(self, session_id: str) -> int:
+        """The highest committed ``seq`` of the session; 0 when it has no events."""
+        row = await self._db.fetchone(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+        )
+        return int(row[0]) if row is not None else 0
+
+    async def sessions_with_open_work(self) -> list[str]:
+        """Sessions with a turn or a started tool call that never finished (crash leftovers)."""
+        rows = await self._db.fetchall(
+            "SELECT session_id FROM (SELECT session_id, turn_id FROM events"
+            " WHERE type = 'turn_started' EXCEPT SELECT session_id, turn_id FROM events"
+            " WHERE type = 'turn_finished')"
+            " UNION SELECT session_id FROM (SELECT session_id, call_id FROM events"
+            " WHERE type = 'tool_call_started' EXCEPT SELECT session_id, call_id FROM events"
+            " WHERE type = 'tool_call_finished')"
+            " ORDER BY session_id"
+        )
+        return [row[0] for row in rows]
+
+
+def _searchable(event: Event) -> list[tuple[str, str]]:
+    if isinstance(event, UserMessage):
+        return [("user", event.text)]
+    if isinstance(event, AssistantMessage):
+        return [("assistant", event.text)]
+    return []

@@ -1,0 +1,24 @@
+"""Per-app state that the lifespan hands to every request and WebSocket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from starlette.requests import HTTPConnection
+from starlette.templating import Jinja2Templates
+
+from codesm.web.config import WebConfig
+
+
+@dataclass(slots=True)
+class WebContext:
+    config: WebConfig
+    templates: Jinja2Templates
+    csrf_token: str = field(repr=False)
+    version: str
+
+
+def web_context(conn: HTTPConnection) -> WebContext:
+    """The app's WebContext, as published by the lifespan."""
+    return cast(WebContext, conn.state.web)

@@ -1,0 +1,197 @@
+//! Fuzzy path ranking with nucleo (the matcher behind helix; fzf-like scores).
+
+use std::cmp::Ordering;
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use rayon::prelude::*;
+
+/// Below this many paths, scoring runs on the calling thread.
+const PARALLEL_MIN: usize = 4096;
+
+/// One ranked path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuzzyHit {
+    /// Index into the haystack slice.
+    pub index: usize,
+    pub score: u32,
+    /// Character indices that matched, ascending and unique.
+    pub positions: Vec<u32>,
+}
+
+/// Text for matching from raw path bytes: valid UTF-8 as is, every invalid byte one U+FFFD, so
+/// character indices line up with the `surrogateescape` decoding Python shows for the same bytes.
+pub fn per_byte_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, tail) = rest.split_at(e.valid_up_to());
+                // SAFETY-free: `valid` is valid UTF-8 by `valid_up_to`.
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(tail.len());
+                out.extend(std::iter::repeat_n('\u{fffd}', bad));
+                rest = &tail[bad..];
+            }
+        }
+    }
+}
+
+fn config() -> Config {
+    Config::DEFAULT.match_paths()
+}
+
+fn rank_cmp(haystacks: &[String], a: &(usize, u32), b: &(usize, u32)) -> Ordering {
+    let (ha, hb) = (&haystacks[a.0], &haystacks[b.0]);
+    b.1.cmp(&a.1)
+        .then_with(|| ha.len().cmp(&hb.len()))
+        .then_with(|| ha.cmp(hb))
+        .then_with(|| a.0.cmp(&b.0))
+}
+
+/// Ranks `haystacks` against `query`: best score first, then shorter path, then path order.
+/// An empty (or all-blank) query returns the first `limit` paths in sorted order with score 0.
+pub fn fuzzy_rank(haystacks: &[String], query: &str, limit: usize) -> Vec<FuzzyHit> {
+    if limit == 0 || haystacks.is_empty() {
+        return Vec::new();
+    }
+    let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
+    if pattern.atoms.is_empty() {
+        let mut order: Vec<usize> = (0..haystacks.len()).collect();
+        order.sort_unstable_by(|&a, &b| haystacks[a].cmp(&haystacks[b]).then(a.cmp(&b)));
+        order.truncate(limit);
+        return order
+            .into_iter()
+            .map(|index| FuzzyHit {
+                index,
+                score: 0,
+                positions: Vec::new(),
+            })
+            .collect();
+    }
+
+    let score_one = |state: &mut (Matcher, Vec<char>), (i, h): (usize, &String)| {
+        let (matcher, buf) = state;
+        pattern
+            .score(Utf32Str::new(h, buf), matcher)
+            .map(|score| (i, score))
+    };
+    let mut scored: Vec<(usize, u32)> = if haystacks.len() >= PARALLEL_MIN {
+        haystacks
+            .par_iter()
+            .enumerate()
+            .with_min_len(1024)
+            .map_init(|| (Matcher::new(config()), Vec::new()), score_one)
+            .flatten_iter()
+            .collect()
+    } else {
+        let mut state = (Matcher::new(config()), Vec::new());
+        haystacks
+            .iter()
+            .enumerate()
+            .filter_map(|item| score_one(&mut state, item))
+            .collect()
+    };
+
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit - 1, |a, b| rank_cmp(haystacks, a, b));
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(|a, b| rank_cmp(haystacks, a, b));
+
+    let mut matcher = Matcher::new(config());
+    let mut buf = Vec::new();
+    scored
+        .into_iter()
+        .map(|(index, score)| {
+            let mut positions = Vec::new();
+            pattern.indices(
+                Utf32Str::new(&haystacks[index], &mut buf),
+                &mut matcher,
+                &mut positions,
+            );
+            positions.sort_unstable();
+            positions.dedup();
+            FuzzyHit {
+                index,
+                score,
+                positions,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hs(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn ranks_best_first_with_positions() {
+        let h = hs(&["src/main.rs", "docs/manual.md", "src/lib.rs", "README.md"]);
+        let hits = fuzzy_rank(&h, "main", 10);
+        assert_eq!(h[hits[0].index], "src/main.rs");
+        assert_eq!(hits[0].positions, vec![4, 5, 6, 7]);
+        assert!(hits.iter().all(|x| h[x.index] != "src/lib.rs"));
+        for w in hits.windows(2) {
+            assert!(w[0].score >= w[1].score);
+        }
+    }
+
+    #[test]
+    fn ties_prefer_shorter_then_path() {
+        let h = hs(&["b/abc", "a/abc", "x/y/abc"]);
+        let hits = fuzzy_rank(&h, "abc", 10);
+        let order: Vec<&str> = hits.iter().map(|x| h[x.index].as_str()).collect();
+        assert_eq!(order[..2], ["a/abc", "b/abc"]);
+    }
+
+    #[test]
+    fn smart_case() {
+        let h = hs(&["Foo.txt", "foo.txt"]);
+        assert_eq!(fuzzy_rank(&h, "foo", 10).len(), 2);
+        let hits = fuzzy_rank(&h, "Foo", 10);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(h[hits[0].index], "Foo.txt");
+    }
+
+    #[test]
+    fn empty_query_and_limit() {
+        let h = hs(&["c", "a", "b"]);
+        let hits = fuzzy_rank(&h, "", 2);
+        let order: Vec<&str> = hits.iter().map(|x| h[x.index].as_str()).collect();
+        assert_eq!(order, ["a", "b"]);
+        assert!(hits.iter().all(|x| x.score == 0 && x.positions.is_empty()));
+        assert!(fuzzy_rank(&h, "a", 0).is_empty());
+    }
+
+    #[test]
+    fn parallel_path_matches_serial() {
+        let h: Vec<String> = (0..10_000)
+            .map(|i| format!("dir{}/file{i}.rs", i % 97))
+            .collect();
+        let hits = fuzzy_rank(&h, "d5f12", 20);
+        assert_eq!(hits.len(), 20);
+        let serial = fuzzy_rank(&h[..], "d5f12", 20);
+        assert_eq!(hits, serial);
+    }
+
+    #[test]
+    fn non_ascii_positions_are_char_indices() {
+        let h = hs(&["é/ab"]);
+        let hits = fuzzy_rank(&h, "ab", 5);
+        assert_eq!(hits[0].positions, vec![2, 3]);
+        assert_eq!(
+            per_byte_lossy(b"a\xe9\xe2\x82b"),
+            "a\u{fffd}\u{fffd}\u{fffd}b"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+"""Test support: fakes that run the real code paths (the scripted LLM server, ...)."""

@@ -1,0 +1,107 @@
+"""`codesm web` from the command line: refusals, and the real server started and stopped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+from websockets.typing import Origin
+
+from codesm.cli import main
+from codesm.web.server import loopback_bind_address
+from tests.web_live_server import live_server
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com", "127.0.0.2"])
+def test_a_non_loopback_host_exits_non_zero_and_mentions_share(tmp_path: Path, host: str) -> None:
+    result = CliRunner().invoke(main, ["web", str(tmp_path), "--no-open", "--host", host])
+    assert result.exit_code != 0
+    assert "127.0.0.1" in result.output
+    if host != "127.0.0.2":
+        assert "--share" in result.output and "not built yet" in result.output
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"),
+    [("127.0.0.1", "127.0.0.1"), ("localhost", "127.0.0.1"), ("::1", "::1"), ("[::1]", "::1")],
+)
+def test_loopback_hosts_are_accepted(host: str, bind: str) -> None:
+    assert loopback_bind_address(host) == bind
+
+
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["web", str(tmp_path / "nope"), "--no-open"])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_a_file_is_not_a_workspace(tmp_path: Path) -> None:
+    file = tmp_path / "f.txt"
+    file.write_text("x")
+    result = CliRunner().invoke(main, ["web", str(file), "--no-open"])
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+
+
+def test_the_real_server_serves_the_page_and_socket_then_stops_on_ctrl_c(tmp_path: Path) -> None:
+    with live_server(tmp_path) as server:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]{43}", server.launch_url)
+        assert str(tmp_path) in server.banner[1]
+        assert "this machine only" in server.banner[2]
+        with httpx.Client(base_url=server.base_url, follow_redirects=False) as http:
+            assert http.get("/healthz").text == "ok"
+            assert http.get("/").status_code == 401
+            exchange = http.get(f"/?token={server.token}")
+            assert exchange.status_code == 303 and exchange.headers["location"] == "/"
+            page = http.get("/")
+            assert page.status_code == 200 and "The agent chat is not here yet" in page.text
+            cookie = f"codesm_owner_{server.port}={http.cookies[f'codesm_owner_{server.port}']}"
+
+        ws_url = f"ws://127.0.0.1:{server.port}/ws"
+        with pytest.raises(InvalidStatus) as refused:
+            connect(
+                ws_url, origin=Origin("http://evil.example"), additional_headers={"Cookie": cookie}
+            )
+        assert refused.value.response.status_code == 403
+
+        with connect(
+            ws_url, origin=Origin(server.base_url), additional_headers={"Cookie": cookie}
+        ) as ws:
+            assert "connected" in str(ws.recv(timeout=5))
+            ws.send('{"type": "ping"}')
+            assert "pong 1" in str(ws.recv(timeout=5))
+            status, out, err = server.interrupt(timeout=8)
+
+    assert status == 0, err
+    assert "codesm web: stopped" in out
+    assert "Traceback" not in err
+
+
+def test_the_workspace_defaults_to_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Path, dict[str, object]]] = []
+
+    def fake_serve(workspace: Path, **options: object) -> int:
+        calls.append((workspace, options))
+        return 0
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("codesm.web.server.serve", fake_serve)
+    result = CliRunner().invoke(main, ["web", "--no-open", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert calls == [(tmp_path, {"host": "127.0.0.1", "port": 8123, "open_browser": False})]
+
+
+def test_a_pinned_token_that_is_too_short_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODESM_WEB_TOKEN", "short")
+    result = CliRunner().invoke(main, ["web", str(tmp_path), "--no-open"])
+    assert result.exit_code == 1
+    assert "CODESM_WEB_TOKEN must be at least 32 characters" in result.output

@@ -1,0 +1,187 @@
+"""The pages, the live socket placeholder and the Host parser, through Starlette's TestClient."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from codesm.web.app import STATIC_DIR, create_app
+from codesm.web.auth import OwnerAuth, new_owner_token
+from codesm.web.config import WebConfig
+from codesm.web.hosts import ServedHosts, parse_authority
+
+PORT = 8766
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = new_owner_token()
+AUTH = OwnerAuth.from_token(TOKEN, port=PORT)
+COOKIE = {"cookie": f"{AUTH.cookie_name}={AUTH.cookie_value}"}
+WS_HEADERS = {**COOKIE, "origin": BASE}
+HOSTILE_NAME = '<img src=x onerror=alert(1)>"'
+HTMX_CONFIG = {
+    "selfRequestsOnly": True,
+    "allowScriptTags": False,
+    "allowEval": False,
+    "includeIndicatorStyles": False,
+}
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / HOSTILE_NAME
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def client(workspace: Path) -> Iterator[TestClient]:
+    app = create_app(WebConfig(workspace=workspace, port=PORT, owner_token=TOKEN))
+    with TestClient(app, base_url=BASE) as test_client:
+        yield test_client
+
+
+def test_the_page_shows_the_workspace_and_says_the_chat_is_not_built_yet(
+    client: TestClient, workspace: Path
+) -> None:
+    page = client.get("/", headers=COOKIE).text
+    assert "The agent chat is not here yet" in page
+    assert "agent: not available yet" in page
+    assert 'id="connection-state"' in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&#34;" in page
+    assert HOSTILE_NAME not in page
+
+
+def test_a_session_page_names_its_session(client: TestClient) -> None:
+    page = client.get("/s/abc_123-X", headers=COOKIE)
+    assert page.status_code == 200
+    assert "abc_123-X" in page.text
+
+
+@pytest.mark.parametrize("session_id", ["a.b", "x" * 65, "%3Cscript%3E"])
+def test_a_malformed_session_id_is_not_found(client: TestClient, session_id: str) -> None:
+    assert client.get(f"/s/{session_id}", headers=COOKIE).status_code == 404
+
+
+def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(client: TestClient) -> None:
+    tags = tags_of(client.get("/", headers=COOKIE).text)
+    metas = {a.get("name"): a.get("content") for t, a in tags if t == "meta" and a.get("name")}
+    assert json.loads(metas["htmx-config"] or "") == HTMX_CONFIG
+    assert metas["csrf-token"] == AUTH.csrf_token
+    scripts = [a for t, a in tags if t == "script"]
+    assert [a["src"] for a in scripts] == [
+        "/static/vendor/htmx.min.js",
+        "/static/vendor/ws.min.js",
+        "/static/js/app.js",
+    ]
+    assert not [a for t, a in tags if "style" in a or any(k.startswith("on") for k in a)]
+
+
+def test_the_vendored_files_are_served_and_match_their_recorded_hashes(client: TestClient) -> None:
+    notes = (STATIC_DIR / "vendor" / "VENDORED.md").read_text()
+    for name in ("htmx.min.js", "ws.min.js"):
+        response = client.get(f"/static/vendor/{name}")
+        assert response.status_code == 200
+        assert "javascript" in response.headers["content-type"]
+        assert hashlib.sha256(response.content).hexdigest() in notes
+    assert "htmx.org" in notes and "2.0.11" in notes and "htmx-ext-ws" in notes and "2.0.4" in notes
+
+
+def test_the_websocket_announces_itself_and_answers_pings(client: TestClient) -> None:
+    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
+        assert "connected" in ws.receive_text()
+        for n in (1, 2):
+            ws.send_json({"type": "ping", "HEADERS": {"HX-Request": "true"}})
+            reply = ws.receive_text()
+            assert 'id="ws-reply"' in reply and f"pong {n}" in reply
+
+
+def test_the_websocket_escapes_an_unsupported_message_type(client: TestClient) -> None:
+    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
+        ws.receive_text()
+        ws.send_json({"type": "<script>alert(1)</script>"})
+        reply = ws.receive_text()
+        assert "<script>" not in reply and "&lt;script&gt;" in reply
+
+
+def test_the_websocket_closes_on_a_frame_that_is_not_a_json_object(client: TestClient) -> None:
+    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
+        ws.receive_text()
+        ws.send_text("[1, 2]")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1003
+
+
+@pytest.mark.parametrize(
+    ("header", "parsed"),
+    [
+        ("127.0.0.1:8000", ("127.0.0.1", 8000)),
+        ("LOCALHOST:8000", ("localhost", 8000)),
+        ("[::1]:8000", ("[::1]", 8000)),
+        ("[::1]", ("[::1]", None)),
+        ("example.com", ("example.com", None)),
+        ("", None),
+        ("[::1", None),
+        ("[::1]8000", None),
+        ("::1:8000", None),
+        ("host:", None),
+        ("host:0", None),
+        ("host:080", None),
+        ("host:65536", None),
+        ("host:8000 ", None),
+        ("ho st:8000", None),
+        ("user@host:8000", None),
+        ("host.:8000", None),
+        ("h\u00f6st:8000", None),
+        ("host:\u0668\u0660", None),
+    ],
+)
+def test_the_host_parser_accepts_only_plain_authorities(
+    header: str, parsed: tuple[str, int | None] | None
+) -> None:
+    assert parse_authority(header) == parsed
+
+
+def test_configured_names_join_the_allowlist_and_its_origins() -> None:
+    hosts = ServedHosts.for_port(4000, ["devbox.lan"])
+    assert hosts.allows_host("devbox.lan:4000") and not hosts.allows_host("devbox.lan:4001")
+    assert "http://devbox.lan:4000" in hosts.origins
+    with pytest.raises(ValueError, match="not a host name"):
+        ServedHosts.for_port(4000, ["http://devbox.lan"])
+
+
+def test_the_owner_secrets_are_distinct_and_kept_out_of_reprs() -> None:
+    assert len({TOKEN, AUTH.cookie_value, AUTH.csrf_token}) == 3
+    assert TOKEN not in repr(AUTH) and AUTH.cookie_value not in repr(AUTH)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", TOKEN)
+
+
+def test_a_config_must_carry_the_bound_port_and_a_long_token(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="port"):
+        WebConfig(workspace=tmp_path, port=0, owner_token=TOKEN)
+    with pytest.raises(ValueError, match="token"):
+        WebConfig(workspace=tmp_path, port=PORT, owner_token="short")
