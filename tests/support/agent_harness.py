@@ -13,8 +13,8 @@ from codesm.agent.events import StoredEvent
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.permissions.engine import Mode, PermissionEngine
-from codesm.agent.providers.factory import create_provider
 from codesm.agent.providers.base import Provider, RetryPolicy
+from codesm.agent.providers.factory import create_provider
 from codesm.agent.providers.registry import (
     ModelRegistry,
     ProviderConfig,
@@ -47,7 +47,9 @@ def provider_config(kind: ProviderName, server: ScriptedLLMServer) -> ProviderCo
     if kind == "ollama":
         return ProviderConfig("ollama", base_url=server.base_url)
     if kind == "openrouter":
-        return ProviderConfig("openrouter", api_key="sk-or-test", base_url=server.openrouter_base_url)
+        return ProviderConfig(
+            "openrouter", api_key="sk-or-test", base_url=server.openrouter_base_url
+        )
     return ProviderConfig(kind, api_key="sk-test", base_url=server.openai_base_url)
 
 

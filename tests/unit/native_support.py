@@ -76,7 +76,10 @@ class Rg:
 
     exe: str
 
-    def run(self, root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        self, root: Path, *args: str, partial_ok: bool = False
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run rg; exit status 2 (some paths failed, e.g. link loops) passes with `partial_ok`."""
         proc = subprocess.run(
             [self.exe, "--no-config", "--no-require-git", *args],
             cwd=root,
@@ -85,13 +88,13 @@ class Rg:
             timeout=60,
             check=False,
         )
-        if proc.returncode not in (0, 1):
+        if proc.returncode not in ((0, 1, 2) if partial_ok else (0, 1)):
             raise AssertionError(f"rg {args} failed: {proc.stderr.decode(errors='replace')}")
         return proc
 
     def files(self, root: Path, *args: str) -> list[str]:
-        """`rg --files` output sorted by bytes (ripgrep's `--sort path`), decoded by `os.fsdecode`."""
-        out = self.run(root, "--files", "--null", *args).stdout
+        """`rg --files` output sorted by bytes (like `--sort path`), decoded by `os.fsdecode`."""
+        out = self.run(root, "--files", "--null", *args, partial_ok=True).stdout
         return [os.fsdecode(p) for p in sorted(p for p in out.split(b"\0") if p)]
 
     def files_with_matches(self, root: Path, *args: str) -> list[str]:

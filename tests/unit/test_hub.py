@@ -131,11 +131,10 @@ async def test_joining_while_events_are_published_concurrently_has_no_gap(
 
     publisher = asyncio.create_task(publish_all())
     collectors = []
-    while not publisher.done():
-        collectors.append(
-            asyncio.create_task(_collect(hub.subscribe(session_id, queue_size=8), total))
-        )
-        await asyncio.sleep(0)
+    while not publisher.done() and len(collectors) < 40:
+        subscription = hub.subscribe(session_id, queue_size=8)
+        collectors.append(asyncio.create_task(_collect(subscription, total)))
+        await asyncio.sleep(0.001)
     await publisher
     for seqs in await asyncio.wait_for(asyncio.gather(*collectors), 20):
         assert seqs == list(range(1, total + 1))

@@ -111,6 +111,24 @@ def test_glob_skips_hidden_files_by_default(make_tree: MakeTree) -> None:
     assert glob(["*.yml", ".env"], root) == []
 
 
+def test_glob_star_lists_no_hidden_file(make_tree: MakeTree) -> None:
+    # Unlike `rg -g '*'`, where a matching glob also whitelists dot files, `hidden` decides here.
+    result = glob("*", make_tree(TREE))
+
+    assert not any(part.startswith(".") for path in result for part in path.split("/"))
+    assert "main.py" in result
+
+
+@pytest.mark.parametrize("pattern", ["*", "**"])
+def test_glob_star_does_not_descend_into_gitignored_directory(
+    make_tree: MakeTree, pattern: str
+) -> None:
+    # A pattern that matches a directory's name must not whitelist an ignored node_modules/.
+    root = make_tree({".gitignore": "node_modules/\n", "node_modules/x/i.js": "", "src/a.js": ""})
+
+    assert glob(pattern, root) == ["src/a.js"]
+
+
 def test_glob_lists_hidden_files_when_hidden_is_true(make_tree: MakeTree) -> None:
     root = make_tree(TREE)
 
@@ -130,7 +148,6 @@ def test_glob_lists_hidden_files_when_hidden_is_true(make_tree: MakeTree) -> Non
         ["*.md", "*.cfg"],
         ["*.PY"],
         ["**/util/**"],
-        ["*"],
     ],
     ids=str,
 )

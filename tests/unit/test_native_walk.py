@@ -404,6 +404,7 @@ def test_walk_glob_with_bang_excludes_matching_files(make_tree: MakeTree) -> Non
         ["!src/util/**"],
         ["src/*.py"],
         ["*.md", "*.json"],
+        ["*"],
     ],
     ids=str,
 )

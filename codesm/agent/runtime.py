@@ -1,0 +1,200 @@
+"""The running core for one workspace: store, hub, models, settings, and an agent per session.
+
+Every face (web, TUI, headless) opens one `Runtime` and asks it for agents; this is the one place
+that turns settings, environment and stored credentials into configured objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesm.agent.agent import Agent, AgentDeps
+from codesm.agent.guard import TurnLimits
+from codesm.agent.hub import SessionHub
+from codesm.agent.instructions import find_instructions
+from codesm.agent.permissions.engine import Mode, PermissionEngine
+from codesm.agent.permissions.rules import RuleSet, rules_from_settings
+from codesm.agent.providers.base import Provider
+from codesm.agent.providers.factory import create_provider
+from codesm.agent.providers.registry import (
+    PROVIDER_ENV,
+    ModelRegistry,
+    ProviderConfig,
+    ProviderName,
+    ResolvedModel,
+    providers_from_env,
+)
+from codesm.agent.recovery import recover_sessions
+from codesm.agent.system_prompt import build_system_prompt
+from codesm.agent.tools.registry import create_registry
+from codesm.config.credentials import environment_with_credentials
+from codesm.config.settings import (
+    Settings,
+    global_settings_path,
+    load_settings,
+    read_settings_file,
+    workspace_settings_path,
+)
+from codesm.store import SessionRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+def build_model_registry(settings: Settings, env: Mapping[str, str]) -> ModelRegistry:
+    """Providers from the standard variables (and stored keys), then settings' base URLs."""
+    providers: dict[ProviderName, ProviderConfig] = dict(providers_from_env(env))
+    for name, extra in settings.providers.items():
+        if name not in PROVIDER_ENV:
+            log.warning("unknown provider %r in codesm.providers (ignored)", name)
+            continue
+        provider: ProviderName = name
+        key = env.get(extra.api_key_env) if extra.api_key_env else None
+        current = providers.get(provider)
+        if current is not None:
+            providers[provider] = ProviderConfig(
+                provider,
+                api_key=key or current.api_key,
+                base_url=extra.base_url or current.base_url,
+            )
+        elif extra.base_url:
+            providers[provider] = ProviderConfig(provider, api_key=key, base_url=extra.base_url)
+    return ModelRegistry(providers)
+
+
+def permission_rule_sets(workspace: Path, settings_file: Path | None) -> list[RuleSet]:
+    """The user's rules are trusted; a project's own file may deny or ask but never allow (a
+    cloned repository must not be able to approve commands for itself)."""
+    user_specs = read_settings_file(global_settings_path()).get("codesm.permissions", [])
+    sets = [rules_from_settings(user_specs, source="user")]
+    if settings_file is not None:
+        explicit = read_settings_file(settings_file).get("codesm.permissions", [])
+        sets.append(rules_from_settings(explicit, source="user"))
+    project = read_settings_file(workspace_settings_path(workspace)).get("codesm.permissions", [])
+    sets.append(rules_from_settings(project, source="project", trusted=False))
+    return sets
+
+
+@dataclass
+class Runtime:
+    workspace: Path
+    settings: Settings
+    store: Store
+    hub: SessionHub
+    models: ModelRegistry
+    project_id: str
+    permission_mode: Mode
+    settings_file: Path | None = None
+    interactive: bool = True
+    agents: dict[str, Agent] = field(default_factory=dict)
+
+    @classmethod
+    async def open(
+        cls,
+        workspace: Path,
+        *,
+        settings_file: Path | None = None,
+        permission_mode: Mode | None = None,
+        interactive: bool = True,
+        db_path: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Runtime:
+        """Open the store (repairing sessions a crash left unfinished) and load the settings."""
+        workspace = await asyncio.to_thread(workspace.resolve)
+        loaded = load_settings(workspace, settings_file=settings_file)
+        settings = loaded.settings
+        models = build_model_registry(settings, environment_with_credentials(env))
+        store = await Store.open(db_path)
+        try:
+            recovered = await recover_sessions(store)
+            for item in recovered:
+                log.warning("recovered session %s after an unclean stop", item.session_id)
+            project = await store.projects.ensure(workspace)
+        except BaseException:
+            await store.close()
+            raise
+        mode: Mode = permission_mode or (
+            "allow-all" if settings.dangerously_allow_all else settings.permission_mode
+        )
+        return cls(workspace, settings, store, SessionHub(store), models, project.id, mode,
+                   settings_file, interactive)  # fmt: skip
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(agent.aclose() for agent in self.agents.values()))
+        self.agents.clear()
+        await self.hub.aclose()
+        await self.store.close()
+
+    async def new_session(
+        self, *, mode: str | None = None, model: str | None = None, labels: tuple[str, ...] = ()
+    ) -> SessionRecord:
+        return await self.store.sessions.create(
+            project_id=self.project_id,
+            mode=(mode or self.settings.mode),  # type: ignore[arg-type]
+            permission_mode=self.permission_mode,
+            model=model or self.settings.model,
+            labels=labels,
+        )
+
+    async def latest_session(self) -> SessionRecord | None:
+        sessions = await self.store.sessions.list_recent(project_id=self.project_id, limit=1)
+        return sessions[0] if sessions else None
+
+    async def agent(self, session: SessionRecord) -> Agent:
+        """The agent for a session, created on first use with the session's mode and model."""
+        existing = self.agents.get(session.id)
+        if existing is not None:
+            return existing
+        tools = create_registry(disabled=self.settings.tools_disable)
+        permissions = PermissionEngine(
+            permission_rule_sets(self.workspace, self.settings_file),
+            mode=self.permission_mode,
+            workspace_root=self.workspace,
+        )
+        instructions = find_instructions(self.workspace)
+        specs = tools.specs()
+
+        def system_prompt() -> str:
+            return build_system_prompt(
+                workspace=self.workspace, tools=specs, instructions=instructions
+            )
+
+        deps = AgentDeps(
+            store=self.store,
+            hub=self.hub,
+            models=self.models,
+            provider_factory=self.create_provider,
+            tools=tools,
+            permissions=permissions,
+            system_prompt=_cached(system_prompt),
+            limits=TurnLimits(
+                max_steps=self.settings.max_steps_per_turn,
+                max_seconds=self.settings.max_turn_seconds,
+                max_cost_usd=self.settings.max_turn_cost_usd,
+            ),
+        )
+        agent = Agent(deps, session_id=session.id, root=self.workspace, mode=session.mode,
+                      model=session.model, interactive=self.interactive)  # fmt: skip
+        self.agents[session.id] = agent
+        return agent
+
+    def create_provider(self, resolved: ResolvedModel) -> Provider:
+        return create_provider(
+            resolved.provider, idle_timeout_s=self.settings.network_timeout_s * 2
+        )
+
+
+def _cached(factory: Callable[[], str]) -> Callable[[], str]:
+    """The system prompt is built once per agent: git status and instruction files are read at
+    session start, as Claude Code does, so prompt caching keeps working across steps."""
+    value: list[str] = []
+
+    def get() -> str:
+        if not value:
+            value.append(factory())
+        return value[0]
+
+    return get
