@@ -177,3 +177,41 @@ def web(directory: Path | None, port: int, host: str, no_open: bool) -> None:
     except WebStartError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.exit(status)
+
+
+LOGIN_PROVIDERS = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+}
+
+
+@main.command()
+@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)))
+def login(provider: str) -> None:
+    """Store an API key for PROVIDER (pasted, or piped on stdin) in a 0600 credentials file."""
+    from codesm.config.credentials import save_credential
+
+    if sys.stdin.isatty():
+        key = click.prompt(f"{provider} API key", hide_input=True)
+    else:
+        key = sys.stdin.read()
+    key = key.strip()
+    if not key:
+        raise click.UsageError("no key given")
+    path = save_credential(LOGIN_PROVIDERS[provider], key)
+    click.echo(f"Stored the {provider} key in {path} (readable only by you).")
+    click.echo(f"{LOGIN_PROVIDERS[provider]} in the environment still wins over it.")
+
+
+@main.command()
+@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)))
+def logout(provider: str) -> None:
+    """Forget the stored API key for PROVIDER."""
+    from codesm.config.credentials import remove_credential
+
+    if remove_credential(LOGIN_PROVIDERS[provider]):
+        click.echo(f"Removed the stored {provider} key.")
+    else:
+        click.echo(f"No {provider} key was stored.")

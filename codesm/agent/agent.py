@@ -8,6 +8,7 @@ provider, tools and permission engine; UIs never see it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from codesm.agent.events import (
     SetPermissionMode,
     StoredEvent,
     SubmitPrompt,
+    Title,
     TurnFinished,
     TurnStarted,
     TurnStatus,
@@ -54,6 +56,7 @@ from codesm.agent.model_step import StepResult, run_model_step
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.base import Provider
 from codesm.agent.providers.registry import ModelRegistry, ResolvedModel
+from codesm.agent.titles import generate_title, heuristic_title
 from codesm.agent.tool_runner import ToolRunner
 from codesm.agent.tools.ledger import ReadLedger
 from codesm.agent.tools.registry import ToolRegistry
@@ -93,6 +96,8 @@ class AgentDeps:
     system_prompt: Callable[[], str]
     limits: TurnLimits = field(default_factory=TurnLimits)
     todos: TodoStore = field(default_factory=InMemoryTodoStore)
+    title_with_model: bool = False
+    """Ask the rush model for a session title in the background (else the heuristic only)."""
 
 
 class Agent:
@@ -123,6 +128,7 @@ class Agent:
         self._history_seq = 0
         self._last_prompt_tokens = 0
         self._providers: dict[tuple[str, str | None], Provider] = {}
+        self._title_task: asyncio.Task[None] | None = None
 
     # --- ops ---------------------------------------------------------------------------------
 
@@ -194,6 +200,10 @@ class Agent:
         if self.busy:
             self.cancel()
             await self.wait_idle()
+        if self._title_task is not None:
+            self._title_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._title_task
         for provider in self._providers.values():
             close = getattr(provider, "aclose", None)
             if close is not None:
@@ -225,7 +235,29 @@ class Agent:
             status, reason, text = "error", f"internal error: {exc}", ""
             await self._publish(Error(turn_id=turn_id, message=reason, kind="internal"))
         await self._publish(TurnFinished(turn_id=turn_id, status=status, reason=reason))
+        await self._maybe_title(prompt)
         return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps)
+
+    async def _maybe_title(self, prompt: str) -> None:
+        """Give an untitled session a title: the heuristic now, a model's in the background."""
+        session = await self.deps.store.sessions.get(self.session_id)
+        if session is None or session.title:
+            return
+        await self._set_title(heuristic_title(prompt))
+        if self.deps.title_with_model and self._title_task is None:
+            self._title_task = asyncio.create_task(self._model_title(prompt))
+
+    async def _model_title(self, prompt: str) -> None:
+        try:
+            resolved = self.deps.models.resolve(None, "rush")
+            title = await generate_title(self._provider(resolved), resolved.info.id, prompt)
+            await self._set_title(title)
+        except CodesmError as exc:
+            log.info("no model title for %s: %s", self.session_id, exc)
+
+    async def _set_title(self, title: str) -> None:
+        await self.deps.store.sessions.update(self.session_id, title=title)
+        await self._publish(Title(title=title))
 
     async def _loop(self, turn_id: str, budget: TurnBudget) -> tuple[TurnStatus, str | None, str]:
         resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]

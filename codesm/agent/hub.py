@@ -18,12 +18,24 @@ import asyncio
 import collections
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Protocol
 
 from codesm.agent.events import Event, StoredEvent
-from codesm.store import Store
 
 DEFAULT_QUEUE_SIZE = 1024
 REPLAY_PAGE = 500
+
+
+class EventStore(Protocol):
+    """What the hub needs of ``codesm.store.Store``."""
+
+    async def append_events(
+        self, session_id: str, events: Sequence[Event]
+    ) -> list[StoredEvent]: ...
+
+    async def events_after(
+        self, session_id: str, after_seq: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]: ...
 
 
 class Subscription:
@@ -34,7 +46,7 @@ class Subscription:
     """
 
     def __init__(
-        self, hub: SessionHub, store: Store, session_id: str, after_seq: int, maxsize: int
+        self, hub: SessionHub, store: EventStore, session_id: str, after_seq: int, maxsize: int
     ) -> None:
         self.session_id = session_id
         self.cursor = after_seq
@@ -127,7 +139,7 @@ class Subscription:
 class SessionHub:
     """Commit-then-publish for session events, and live subscriptions with replay."""
 
-    def __init__(self, store: Store, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(self, store: EventStore, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self._store = store
         self._queue_size = queue_size
         self._subscribers: dict[str, set[Subscription]] = {}

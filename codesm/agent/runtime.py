@@ -170,6 +170,7 @@ class Runtime:
             tools=tools,
             permissions=permissions,
             system_prompt=_cached(system_prompt),
+            title_with_model=self.interactive,
             limits=TurnLimits(
                 max_steps=self.settings.max_steps_per_turn,
                 max_seconds=self.settings.max_turn_seconds,

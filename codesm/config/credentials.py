@@ -40,6 +40,22 @@ def save_credential(name: str, value: str, path: Path | None = None) -> Path:
     path = path or credentials_path()
     data = load_credentials(path)
     data[name] = value
+    _write(path, data)
+    return path
+
+
+def remove_credential(name: str, path: Path | None = None) -> bool:
+    """Forget one stored key; False when it was not stored."""
+    path = path or credentials_path()
+    data = load_credentials(path)
+    if name not in data:
+        return False
+    del data[name]
+    _write(path, data)
+    return True
+
+
+def _write(path: Path, data: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
     fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)
@@ -53,7 +69,6 @@ def save_credential(name: str, value: str, path: Path | None = None) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def environment_with_credentials(env: Mapping[str, str] | None = None) -> dict[str, str]:

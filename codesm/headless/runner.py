@@ -119,6 +119,8 @@ class _Forwarder:
 async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[str]) -> int:
     """Run the prompt(s); returns the exit code. Errors for the user raise `CodesmError`."""
     started = time.monotonic()
+    if not options.stream_json_input and not (options.prompt and options.prompt.strip()):
+        raise ConfigError("execute mode needs a prompt: pass it after -x or through standard input")
     runtime = await Runtime.open(
         options.workspace,
         settings_file=options.settings_file,
@@ -165,11 +167,7 @@ async def _run_prompts(
     agent: Agent, options: HeadlessOptions, stdin: IO[str], writer: StreamJsonWriter | None
 ) -> TurnOutcome | None:
     if not options.stream_json_input:
-        if not options.prompt or not options.prompt.strip():
-            raise ConfigError(
-                "execute mode needs a prompt: pass it after -x or through standard input"
-            )
-        return await agent.run_turn(options.prompt)
+        return await agent.run_turn(options.prompt or "")
     outcome = None
     async for prompt in _stdin_prompts(stdin):
         if writer is not None:

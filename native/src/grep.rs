@@ -238,20 +238,27 @@ struct FileSink<'a> {
 impl FileSink<'_> {
     fn record_line(&mut self, line_number: u64, raw: &[u8]) {
         let opts = &self.shared.opts;
+        let (text, truncated) = cut(strip_terminator(raw), opts.max_line_len);
+        let len = text.len();
         let mut spans = Vec::new();
+        let mut first = None;
+        // Only spans inside the kept part are needed; stop there (long minified lines).
         // `find_iter` cannot fail for a RegexMatcher.
         let _ = self.matcher.find_iter(raw, |m| {
-            spans.push((m.start(), m.end()));
-            true
+            first.get_or_insert(m.start());
+            if m.start() < len || (m.start() == len && m.is_empty()) {
+                spans.push((m.start(), m.end().min(len)));
+                true
+            } else {
+                false
+            }
         });
-        let (text, truncated) = cut(strip_terminator(raw), opts.max_line_len);
         let (line, map) = decode(text);
-        let column = spans.first().map_or(1, |s| remap(&map, s.0) as u64 + 1);
-        let len = text.len();
-        spans.retain(|s| s.0 < len || (s.0 == len && s.1 == s.0));
-        for span in &mut spans {
-            span.1 = span.1.min(len);
-            *span = (remap(&map, span.0), remap(&map, span.1));
+        let column = first.map_or(1, |s| remap(&map, s) as u64 + 1);
+        if map.is_some() {
+            for span in &mut spans {
+                *span = (remap(&map, span.0), remap(&map, span.1));
+            }
         }
         let before = if opts.before > 0 {
             let low = line_number.saturating_sub(opts.before as u64);

@@ -85,7 +85,7 @@ async def agent_harness(
         system_prompt=lambda: "You are a test agent.",
         limits=limits or TurnLimits(),
     )
-    session = await store.sessions.create(title="test")
+    session = await store.sessions.create()
     agent = Agent(deps, session_id=session.id, root=root, model=model, interactive=interactive)
     try:
         yield Harness(agent, store, hub, session.id, root)

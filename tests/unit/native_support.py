@@ -83,6 +83,7 @@ class Rg:
         proc = subprocess.run(
             [self.exe, "--no-config", "--no-require-git", *args],
             cwd=root,
+            stdin=subprocess.DEVNULL,  # a readable stdin would make rg search it, not the root
             capture_output=True,
             env=dict(os.environ),
             timeout=60,

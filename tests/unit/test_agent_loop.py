@@ -29,7 +29,7 @@ async def test_a_text_reply_finishes_the_turn_with_the_text(
     assert outcome.status == "completed"
     assert outcome.text == "Hello there"
     assert types[:2] == ["turn_started", "user_message"]
-    assert types[-1] == "turn_finished"
+    assert types[-2:] == ["turn_finished", "title"]
     assert "assistant_text_delta" in types and "usage" in types
 
 
@@ -303,3 +303,29 @@ async def test_works_the_same_through_the_ollama_adapter(
     assert outcome.status == "completed"
     assert scripted_llm.completion_requests()[0].path == "/api/chat"
     assert all(u.cost_usd == 0 for u in usage)
+
+
+async def test_first_turn_titles_the_session_from_the_prompt(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(Turn(text="ok"), Turn(text="ok again"))
+    async with agent_harness(tmp_path, scripted_llm) as h:
+        await h.agent.run_turn("Fix the flaky login test\nwith more detail here")
+        await h.agent.run_turn("another prompt")
+        session = await h.store.sessions.require(h.session_id)
+        titles = [s.event for s in await h.events() if s.event.type == "title"]
+    assert session.title == "Fix the flaky login test"
+    assert len(titles) == 1
+
+
+async def test_model_title_replaces_the_heuristic_when_enabled(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(Turn(text="done"), Turn(text='"Login test repair"'))
+    async with agent_harness(tmp_path, scripted_llm) as h:
+        h.agent.deps.title_with_model = True
+        await h.agent.run_turn("please fix the login test that fails on CI sometimes")
+        assert h.agent._title_task is not None
+        await h.agent._title_task
+        session = await h.store.sessions.require(h.session_id)
+    assert session.title == "Login test repair"

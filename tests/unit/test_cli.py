@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 
@@ -22,10 +24,29 @@ def test_help_lists_the_doctor_command() -> None:
     assert "doctor" in result.output
 
 
-def test_bare_codesm_says_the_tui_is_not_built_yet_and_fails() -> None:
-    result = CliRunner().invoke(main, [])
-    assert result.exit_code == 2
-    assert "terminal UI is not built yet" in result.stderr
+def test_bare_codesm_in_a_terminal_says_the_tui_is_not_built_yet() -> None:
+    # A real terminal on both ends: otherwise codesm (rightly) assumes execute mode.
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "codesm"],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 2
+    assert b"terminal UI is not built yet" in done.stderr
+
+
+def test_bare_codesm_with_piped_io_and_no_prompt_is_an_error() -> None:
+    result = CliRunner().invoke(main, [], input="")
+    assert result.exit_code == 1
+    assert "needs a prompt" in result.stderr
 
 
 def test_installed_console_script_runs() -> None:

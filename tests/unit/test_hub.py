@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -130,7 +130,7 @@ async def test_joining_while_events_are_published_concurrently_has_no_gap(
             await hub.publish(session_id, _delta(i), _delta(i + 1))
 
     publisher = asyncio.create_task(publish_all())
-    collectors = []
+    collectors: list[asyncio.Task[list[int]]] = []
     while not publisher.done() and len(collectors) < 40:
         subscription = hub.subscribe(session_id, queue_size=8)
         collectors.append(asyncio.create_task(_collect(subscription, total)))
@@ -192,3 +192,47 @@ async def test_sessions_are_isolated(hub: SessionHub, store: Store, session_id: 
     async with subscription:
         stored = await asyncio.wait_for(subscription.next(), 1)
     assert stored is not None and (stored.session_id, stored.seq) == (other, 1)
+
+
+class GatedStore:
+    """A real store whose ``events_after`` can be held open, to interleave a publish with the
+    replay read of a joining subscriber at an exact point."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.before_read = asyncio.Event()
+        self.after_read = asyncio.Event()
+        self.before_read.set()
+        self.after_read.set()
+        self.reading = asyncio.Event()
+
+    async def append_events(
+        self, session_id: str, events: Sequence[ev.Event]
+    ) -> list[ev.StoredEvent]:
+        return await self.store.append_events(session_id, events)
+
+    async def events_after(
+        self, session_id: str, after_seq: int = 0, limit: int | None = None
+    ) -> list[ev.StoredEvent]:
+        self.reading.set()
+        await self.before_read.wait()
+        page = await self.store.events_after(session_id, after_seq, limit)
+        await self.after_read.wait()
+        return page
+
+
+@pytest.mark.parametrize("held", ["before_read", "after_read"])
+async def test_an_event_published_during_the_replay_read_arrives_exactly_once(
+    store: Store, session_id: str, held: str
+) -> None:
+    gated = GatedStore(store)
+    hub = SessionHub(gated)
+    for i in range(1, 4):
+        await hub.publish(session_id, _delta(i))
+    getattr(gated, held).clear()
+    collector = asyncio.create_task(_collect(hub.subscribe(session_id), 4))
+    await asyncio.wait_for(gated.reading.wait(), 1)
+    await hub.publish(session_id, _delta(4))
+    getattr(gated, held).set()
+    assert await asyncio.wait_for(collector, 2) == [1, 2, 3, 4]
+    await hub.aclose()

@@ -229,6 +229,14 @@ def test_grep_max_count_caps_matching_lines_per_file(make_tree: MakeTree, rg: Rg
     assert native_rows(result) == rg.matches(root, "-m", "3", "hit")
 
 
+def test_grep_max_count_caps_matches_even_with_after_context(make_tree: MakeTree) -> None:
+    root = make_tree({"f.txt": "x\nhit 1\ny\nhit 2\nz\nhit 3\n"})
+
+    result = grep("hit", root, max_count=1, after=3)
+
+    assert [m.line_number for m in result.matches] == [2]
+
+
 def test_grep_max_results_caps_total_matches_and_sets_truncated(make_tree: MakeTree) -> None:
     root = make_tree(MANY)
 
@@ -362,6 +370,24 @@ def test_grep_raises_value_error_naming_where_the_regex_is_wrong(make_tree: Make
 
     message = str(info.value)
     assert re.search(r"\^|\d", message.replace("foo(bar", "")), message
+
+
+@pytest.mark.parametrize(("pattern", "column"), [("foo(bar", 3), ("a)b", 1), ("ok [x", 3)])
+def test_grep_regex_error_puts_a_caret_under_the_fault_in_the_pattern_as_written(
+    make_tree: MakeTree, pattern: str, column: int
+) -> None:
+    # ripgrep's own message shows the pattern as typed, with `^` under the faulty character.
+    root = make_tree({"f.txt": "x\n"})
+
+    with pytest.raises(ValueError) as info:
+        grep(pattern, root)
+
+    lines = str(info.value).splitlines()
+    rows = [i for i, line in enumerate(lines) if line.strip() == pattern]
+    assert len(rows) == 1, f"the pattern is not shown as written: {str(info.value)!r}"
+    row = rows[0]
+    indent = lines[row].index(pattern)
+    assert lines[row + 1].index("^") - indent == column, str(info.value)
 
 
 def test_grep_accepts_regex_metacharacters_when_fixed(make_tree: MakeTree) -> None:

@@ -474,7 +474,7 @@ FLAG_SETS: list[tuple[dict[str, object], list[str]]] = [
     ({"hidden": True}, ["--hidden"]),
     ({"gitignore": False}, ["--no-ignore"]),
     ({"max_depth": 2}, ["--max-depth", "2"]),
-    ({"globs": ["*.py", "!a*"]}, ["-g", "*.py", "-g", "!a*"]),
+    ({"globs": ["*.py", "*.rs", "!**/lib/**"]}, ["-g", "*.py", "-g", "*.rs", "-g", "!**/lib/**"]),
     ({"globs": ["!**/src/**"], "hidden": True}, ["-g", "!**/src/**", "--hidden"]),
 ]
 

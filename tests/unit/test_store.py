@@ -140,7 +140,8 @@ async def test_a_failed_write_rolls_back_the_whole_batch(store: Store) -> None:
     with pytest.raises(StoreError):
         async with store.db.write() as connection:
             await connection.execute(
-                "INSERT INTO events (session_id, seq, type, payload, ts) VALUES (?, 1, 'x', '{}', 0)",
+                "INSERT INTO events (session_id, seq, type, payload, ts)"
+                " VALUES (?, 1, 'x', '{}', 0)",
                 (session.id,),
             )
             await connection.execute("INSERT INTO no_such_table VALUES (1)")

@@ -47,7 +47,10 @@ async def zygote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(WRITER),

@@ -34,7 +34,9 @@ def _call(call_id: str, name: str = "read", **arguments: Any) -> ToolCallPart:
 
 
 def _user(*parts: Part | str) -> Message:
-    return Message(role="user", parts=[TextPart(text=p) if isinstance(p, str) else p for p in parts])
+    return Message(
+        role="user", parts=[TextPart(text=p) if isinstance(p, str) else p for p in parts]
+    )
 
 
 def _assistant(*parts: Part | str) -> Message:
@@ -175,11 +177,20 @@ INVALID: list[tuple[str, list[Message]]] = [
     ("part_not_allowed", [_user(_call("c1"))]),
     ("part_not_allowed", [_user("a"), _assistant(_result("c1", "x"))]),
     ("tool_call_without_result", [_user("a"), _assistant(_call("c1"))]),
-    ("tool_call_without_result", [_user("a"), _assistant(_call("c1"), _call("c2")), _user(_result("c1", "x"))]),
+    (
+        "tool_call_without_result",
+        [_user("a"), _assistant(_call("c1"), _call("c2")), _user(_result("c1", "x"))],
+    ),
     ("tool_result_without_call", [_user(_result("c1", "x"))]),
     ("tool_result_without_call", [_user("a"), _assistant(_call("c1")), _user(_result("c9", "x"))]),
-    ("duplicate_tool_result", [_user("a"), _assistant(_call("c1")), _user(_result("c1", "x"), _result("c1", "y"))]),
-    ("tool_result_after_text", [_user("a"), _assistant(_call("c1")), _user("b", _result("c1", "x"))]),
+    (
+        "duplicate_tool_result",
+        [_user("a"), _assistant(_call("c1")), _user(_result("c1", "x"), _result("c1", "y"))],
+    ),
+    (
+        "tool_result_after_text",
+        [_user("a"), _assistant(_call("c1")), _user("b", _result("c1", "x"))],
+    ),
     (
         "duplicate_call_id",
         [_user("a"), _assistant(_call("c1")), _user(_result("c1", "x")), _assistant(_call("c1"))],
