@@ -49,7 +49,7 @@ class GrepMatch:
     after: list[tuple[int, str]]
     """Context lines after the match as (line number, text), at most `after` of them; they stop at
     the next matching line. A line between two close matches can be in both one's `after` and the
-    other's `before`."""
+    other's `before`. Past `max_count`, later matching lines in the window are context here."""
 
 @final
 class GrepResult:
@@ -157,7 +157,11 @@ def glob(
     limit: int | None = None,
 ) -> list[str]:
     """Files under `root` matching any of `patterns` (globset syntax; a pattern without `/`
-    matches the file name at any depth). `sort="mtime"` puts the newest first."""
+    matches the file name at any depth). `sort="mtime"` puts the newest first.
+
+    As with `rg -g`, a pattern that matches a file lists it even if an ignore file names it, and a
+    leading `!` excludes. Patterns select files only: they never open an ignored or hidden
+    directory, and hidden files need `hidden=True` even when named."""
 
 def fuzzy_find(
     query: str,
@@ -176,7 +180,8 @@ def diff(
     old_label: str = "a",
     new_label: str = "b",
 ) -> Diff:
-    """Line diff of two texts (Myers with a deadline-free fallback to patience for big inputs)."""
+    """Line diff of two texts split at line feeds (Myers, as git's default; on pathological inputs a
+    1 s budget makes it return a coarser but still correct diff)."""
 
 def inspect_file(path: str) -> FileInfo:
     """Size, binary or text, encoding guess, line-ending style and line count of one file."""

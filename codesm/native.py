@@ -106,7 +106,13 @@ async def glob(
     """Files under `root` matching any glob pattern (see `_native.glob`)."""
     pats = patterns if isinstance(patterns, str) else list(patterns)
     return await asyncio.to_thread(
-        _native.glob, pats, os.fspath(root), gitignore=gitignore, hidden=hidden, sort=sort, limit=limit
+        _native.glob,
+        pats,
+        os.fspath(root),
+        gitignore=gitignore,
+        hidden=hidden,
+        sort=sort,
+        limit=limit,
     )
 
 

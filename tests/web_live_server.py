@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +57,11 @@ def codesm_command() -> list[str]:
 
 
 @contextmanager
-def live_server(workspace: Path, *extra_args: str) -> Iterator[LiveServer]:
+def live_server(
+    workspace: Path, *extra_args: str, env_overrides: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
     env = dict(os.environ)
+    env.update(env_overrides or {})
     env.pop("CODESM_WEB_TOKEN", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"

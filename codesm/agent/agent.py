@@ -17,6 +17,8 @@ from pathlib import Path
 
 from codesm.agent import compaction
 from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
+from codesm.agent.changes.apply import ChangeApplier
+from codesm.agent.changes.history import ChangeHistory
 from codesm.agent.events import (
     Answer,
     ApprovalRequested,
@@ -32,6 +34,7 @@ from codesm.agent.events import (
     ModelChanged,
     Op,
     PermissionModeChanged,
+    RedoChange,
     SetMode,
     SetModel,
     SetPermissionMode,
@@ -41,6 +44,7 @@ from codesm.agent.events import (
     TurnFinished,
     TurnStarted,
     TurnStatus,
+    UndoChange,
     UserMessage,
 )
 from codesm.agent.guard import LoopGuard, TurnBudget, TurnLimits
@@ -98,6 +102,8 @@ class AgentDeps:
     todos: TodoStore = field(default_factory=InMemoryTodoStore)
     title_with_model: bool = False
     """Ask the rush model for a session title in the background (else the heuristic only)."""
+    applier: ChangeApplier | None = None
+    """Applies and journals edits (default: one on `store` without format-on-save)."""
 
 
 class Agent:
@@ -122,6 +128,8 @@ class Agent:
         self.agent_name = agent_name
         self.approvals = ApprovalBroker(deps.hub, session_id, interactive=interactive)
         self.ledger = ReadLedger()
+        self.applier = deps.applier or ChangeApplier.for_store(deps.store)
+        self.changes = ChangeHistory(self.applier, hub=deps.hub)
         self._cancel = asyncio.Event()
         self._running: asyncio.Task[TurnOutcome] | None = None
         self._history: list[StoredEvent] = []
@@ -163,6 +171,29 @@ class Agent:
             case Compact():
                 if not self.busy:
                     await self.compact(turn_id=None, instructions=op.instructions)
+            case UndoChange() | RedoChange():
+                await self._undo_or_redo(op)
+
+    async def _undo_or_redo(self, op: UndoChange | RedoChange) -> None:
+        undo = isinstance(op, UndoChange)
+        try:
+            if op.change_id is None:
+                last = self.changes.undo_last if undo else self.changes.redo_last
+                result = await last(self.session_id)
+            else:
+                step = self.changes.undo if undo else self.changes.redo
+                result = await step(op.change_id)
+        except CodesmError as exc:
+            await self._publish(Error(message=str(exc), kind="undo"))
+            return
+        if result.status == "conflict":
+            what = "undone" if undo else "redone"
+            moved = ", ".join(result.conflicts)
+            await self._publish(
+                Error(
+                    message=f"Not {what}: {moved} changed since; nothing was written.", kind="undo"
+                )
+            )
 
     @property
     def busy(self) -> bool:
@@ -271,6 +302,7 @@ class Agent:
             self.approvals,
             self.ledger,
             self.deps.todos,
+            applier=self.applier,
             agent=self.agent_name or "agent",
         )
         guard = LoopGuard()

@@ -127,11 +127,15 @@ class ChangeProposed(_Message):
 
 
 class ChangeApplied(_Message):
+    """``diff`` is the diff as written when it differs from the proposal (only some hunks were
+    accepted, or format-on-save changed the text); None when the proposal was written as is."""
+
     type: Literal["change_applied"] = "change_applied"
     turn_id: str
     call_id: str
     change_id: str
     paths: list[str]
+    diff: str | None = None
 
 
 class ChangeRejected(_Message):
@@ -139,8 +143,29 @@ class ChangeRejected(_Message):
     turn_id: str
     call_id: str
     change_id: str
-    reason: Literal["user", "conflict", "dry_run"] = "user"
+    reason: Literal["user", "conflict", "dry_run", "error"] = "user"
     comment: str | None = None
+
+
+class ChangeUndone(_Message):
+    """An applied change was undone: its files hold their pre-images again (``call_id`` is the
+    tool call that made the change; ``turn_id`` is None when undone between turns)."""
+
+    type: Literal["change_undone"] = "change_undone"
+    change_id: str
+    paths: list[str]
+    call_id: str | None = None
+    turn_id: str | None = None
+
+
+class ChangeRedone(_Message):
+    """An undone change was written again."""
+
+    type: Literal["change_redone"] = "change_redone"
+    change_id: str
+    paths: list[str]
+    call_id: str | None = None
+    turn_id: str | None = None
 
 
 class Usage(_Message):
@@ -239,6 +264,8 @@ Event = Annotated[
     | ChangeProposed
     | ChangeApplied
     | ChangeRejected
+    | ChangeUndone
+    | ChangeRedone
     | Usage
     | Compaction
     | Title
@@ -320,6 +347,20 @@ class Compact(_Message):
     instructions: str | None = None
 
 
+class UndoChange(_Message):
+    """Undo an applied change; ``change_id`` None means the session's last applied change."""
+
+    type: Literal["undo_change"] = "undo_change"
+    change_id: str | None = None
+
+
+class RedoChange(_Message):
+    """Redo an undone change; ``change_id`` None means the session's last undone change."""
+
+    type: Literal["redo_change"] = "redo_change"
+    change_id: str | None = None
+
+
 Op = Annotated[
     SubmitPrompt
     | Cancel
@@ -329,7 +370,9 @@ Op = Annotated[
     | SetMode
     | SetPermissionMode
     | SetModel
-    | Compact,
+    | Compact
+    | UndoChange
+    | RedoChange,
     Field(discriminator="type"),
 ]
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesm.agent.agent import Agent, AgentDeps
+from codesm.agent.changes.apply import ChangeApplier
+from codesm.agent.changes.formatting import Formatter
+from codesm.agent.changes.recovery import recover_changes
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import find_instructions
@@ -90,6 +93,12 @@ class Runtime:
     settings_file: Path | None = None
     interactive: bool = True
     agents: dict[str, Agent] = field(default_factory=dict)
+    applier: ChangeApplier = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One applier per workspace: its lock serializes every session's writes to the files.
+        formatter = Formatter(root=self.workspace) if self.settings.format_on_save else None
+        self.applier = ChangeApplier.for_store(self.store, formatter=formatter)
 
     @classmethod
     async def open(
@@ -112,6 +121,9 @@ class Runtime:
             recovered = await recover_sessions(store)
             for item in recovered:
                 log.warning("recovered session %s after an unclean stop", item.session_id)
+            for change in await recover_changes(store):
+                log.warning("rolled change %s back to %s after an unclean stop",
+                            change.change_id, change.now)  # fmt: skip
             project = await store.projects.ensure(workspace)
         except BaseException:
             await store.close()
@@ -171,6 +183,7 @@ class Runtime:
             permissions=permissions,
             system_prompt=_cached(system_prompt),
             title_with_model=self.interactive,
+            applier=self.applier,
             limits=TurnLimits(
                 max_steps=self.settings.max_steps_per_turn,
                 max_seconds=self.settings.max_turn_seconds,

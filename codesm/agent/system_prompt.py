@@ -1,4 +1,4 @@
-"""The system prompt: who the agent is, where it runs, the tools it has, and project instructions."""
+"""The system prompt: who the agent is, where it runs, its tools, and project instructions."""
 
 from __future__ import annotations
 

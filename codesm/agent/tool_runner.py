@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codesm.agent.approvals import ApprovalBroker
+from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.events import (
     ApprovalRequested,
     ToolCallFinished,
@@ -24,7 +25,7 @@ from codesm.agent.hub import SessionHub
 from codesm.agent.messages import MalformedToolCall, ToolCall
 from codesm.agent.permissions.engine import PermissionEngine, ToolRequest
 from codesm.agent.review import GateMode, ReviewGate
-from codesm.agent.tools.base import ToolContext
+from codesm.agent.tools.base import RunTool, ToolContext, ToolResult
 from codesm.agent.tools.execute import execute_tool_call
 from codesm.agent.tools.ledger import ReadLedger
 from codesm.agent.tools.registry import ToolRegistry
@@ -52,7 +53,10 @@ class ToolRunner:
     approvals: ApprovalBroker
     ledger: ReadLedger
     todos: TodoStore
+    applier: ChangeApplier
     agent: str = "agent"
+    before_shell: Callable[[], Awaitable[str | None]] | None = None
+    """Handed to `bash` to run before each command (the workspace snapshot for undo)."""
 
     async def run_all(
         self,
@@ -112,7 +116,12 @@ class ToolRunner:
         return ToolOutcome(call_id, content, is_error)
 
     async def _execute(
-        self, turn_id: str, call: ToolCall | MalformedToolCall, cancel: asyncio.Event
+        self,
+        turn_id: str,
+        call: ToolCall | MalformedToolCall,
+        cancel: asyncio.Event,
+        *,
+        nested: bool = False,
     ) -> tuple[str, bool]:
         if isinstance(call, MalformedToolCall):
             return (
@@ -129,7 +138,9 @@ class ToolRunner:
             decision = self.permissions.decide(self._request(call, kind))
             if decision.action == "deny":
                 return f"Not allowed: {decision.reason}", True
-            if kind == "edit":
+            if tool.dispatches_calls:
+                pass  # each inner call is decided on its own (see `_inner_runner`)
+            elif kind == "edit":
                 gate = {"allow": "apply", "ask": "review", "dry_run": "dry_run"}[decision.action]  # type: ignore[assignment]
             elif decision.action == "dry_run":
                 return f"Dry run: {call.name} was not run. {decision.reason}", False
@@ -157,15 +168,30 @@ class ToolRunner:
                 turn_id=turn_id,
                 call_id=call.call_id,
                 approvals=self.approvals,
+                applier=self.applier,
                 mode=gate,
             ),
             read_ledger=self.ledger,
             todos=self.todos,
             emit_output=self._emitter(turn_id, call.call_id),
             cancel=cancel,
+            before_shell=self.before_shell,
+            run_tool=None if nested else self._inner_runner(turn_id, cancel),
         )
         result = await execute_tool_call(self.tools, call.name, call.arguments, ctx)
         return result.content, result.is_error
+
+    def _inner_runner(self, turn_id: str, cancel: asyncio.Event) -> RunTool:
+        """Runs a `batch`'s inner calls through `_execute`: permission, approval, execution. They
+        publish no `tool_call_started`/`finished` of their own (the transcript holds only the
+        batch's result); approvals and output deltas carry the inner call id."""
+
+        async def run_tool(call_id: str, name: str, arguments: dict[str, Any]) -> ToolResult:
+            call = ToolCall(call_id=call_id, name=name, arguments=arguments)
+            content, is_error = await self._execute(turn_id, call, cancel, nested=True)
+            return ToolResult(content, is_error=is_error)
+
+        return run_tool
 
     def permissions_kind(self, name: str) -> str:
         from codesm.agent.permissions.engine import TOOL_KINDS
@@ -175,7 +201,8 @@ class ToolRunner:
     def _request(self, call: ToolCall, kind: str) -> ToolRequest:
         args: dict[str, Any] = call.arguments
         command = args.get("command") if kind == "shell" else None
-        paths = tuple(str(args[k]) for k in ("path", "file_path") if isinstance(args.get(k), str))
+        tool = self.tools.get(call.name)
+        paths = tool.permission_paths(args) if tool is not None else ()
         url = args.get("url") if isinstance(args.get("url"), str) else None
         return ToolRequest(
             tool=call.name,

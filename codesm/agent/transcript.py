@@ -87,16 +87,15 @@ class _Builder:
             return
         self.flush_results()
         last = self.drafts[-1] if self.drafts else None
-        if last is not None and last.role == "assistant":
-            if last.superseded_if_followed:
+        if last is not None and last.role == "assistant" and not last.superseded_if_followed:
+            last.parts.extend(parts)
+        else:
+            if last is not None and last.role == "assistant":
                 self.drafts.pop()
-            else:
-                last.parts.extend(parts)
-                parts = []
-        if parts:
-            self.drafts.append(_Draft("assistant", parts))
-        self.drafts[-1].superseded_if_followed = event.incomplete and not event.tool_calls
-        self.call_order = {call.call_id: i for i, call in enumerate(event.tool_calls)}
+            superseded = event.incomplete and not event.tool_calls
+            self.drafts.append(_Draft("assistant", parts, superseded))
+        calls = [part.call_id for part in self.drafts[-1].parts if isinstance(part, ToolCallPart)]
+        self.call_order = {call_id: i for i, call_id in enumerate(calls)}
 
     def flush_results(self) -> None:
         if not self.pending:

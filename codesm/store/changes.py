@@ -7,6 +7,7 @@ which, belongs to the change pipeline in ``codesm/agent/``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,4 +120,15 @@ class Changes:
                 "SELECT * FROM changes WHERE session_id = ? AND status = ? ORDER BY created_at, id",
                 (session_id, status),
             )
+        return [_record(row) for row in rows]
+
+    async def with_status(self, statuses: Sequence[str]) -> list[ChangeRecord]:
+        """Changes in any of ``statuses``, across every session, oldest first."""
+        if not statuses:
+            return []
+        marks = ", ".join("?" for _ in statuses)
+        rows = await self._db.fetchall(
+            f"SELECT * FROM changes WHERE status IN ({marks}) ORDER BY created_at, id",
+            tuple(statuses),
+        )
         return [_record(row) for row in rows]

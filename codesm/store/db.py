@@ -56,15 +56,29 @@ async def _connect(path: Path, *, query_only: bool) -> aiosqlite.Connection:
         if query_only:
             await connection.execute("PRAGMA query_only = ON")
         else:
-            cursor = await connection.execute("PRAGMA journal_mode = WAL")
-            mode = await cursor.fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
-                raise StoreError(f"cannot enable WAL journal mode for {path}")
+            await _enable_wal(connection, path)
             await connection.execute("PRAGMA synchronous = FULL")
     except BaseException:
         await connection.close()
         raise
     return connection
+
+
+async def _enable_wal(connection: aiosqlite.Connection, path: Path) -> None:
+    # Switching a fresh file to WAL takes an exclusive lock and SQLite does not call the busy
+    # handler for it, so two processes creating the database at once need this retry.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor = await connection.execute("PRAGMA journal_mode = WAL")
+            mode = await cursor.fetchone()
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.005)
+    if mode is None or str(mode[0]).lower() != "wal":
+        raise StoreError(f"cannot enable WAL journal mode for {path}")
 
 
 class Database:
@@ -117,10 +131,8 @@ class Database:
             raise StoreError("the session database is closed")
         async with self._write_lock:
             try:
+                # Inside the try: a cancel can land after BEGIN ran but before it returned.
                 await self._writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot start a write transaction: {exc}") from exc
-            try:
                 yield self._writer
                 await self._writer.execute("COMMIT")
             except BaseException as exc:

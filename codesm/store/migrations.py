@@ -91,6 +91,8 @@ MIGRATIONS: list[Migration] = [
             tokenize = 'unicode61 remove_diacritics 2'
         )""",
     ),
+    # Start-up recovery looks for changes a crash left in flight (codesm.agent.changes.journal).
+    ("CREATE INDEX changes_by_status ON changes(status)",),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

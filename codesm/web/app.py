@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from codesm import __version__
+from codesm.agent.runtime import Runtime
 from codesm.web.auth import OwnerAuth
 from codesm.web.config import WebConfig
 from codesm.web.context import WebContext
 from codesm.web.hosts import ServedHosts
-from codesm.web.live import live_socket
-from codesm.web.pages import healthz, index, session_page
+from codesm.web.render.diff import parse_unified_diff
+from codesm.web.render.timefmt import relative_time
+from codesm.web.routes import files, live, pages, sessions
 from codesm.web.security import SecurityMiddleware, SecurityPolicy
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -29,10 +32,19 @@ STATIC_DIR = PACKAGE_DIR / "static"
 PUBLIC_PATHS = frozenset({"/healthz"})
 PUBLIC_PREFIXES = ("/static/",)
 
+RuntimeOpener = Callable[[WebConfig], Awaitable[Runtime]]
+log = logging.getLogger(__name__)
+
+
+async def open_workspace_runtime(config: WebConfig) -> Runtime:
+    """The default: one interactive runtime for the served workspace."""
+    return await Runtime.open(config.workspace, interactive=True, db_path=config.db_path)
+
 
 def create_app(
     config: WebConfig,
     *,
+    open_runtime: RuntimeOpener = open_workspace_runtime,
     templates_dir: Path | None = None,
     static_dir: Path | None = None,
 ) -> Starlette:
@@ -47,18 +59,25 @@ def create_app(
         max_ws_message_bytes=config.max_ws_message_bytes,
         max_ws_connections=config.max_ws_connections,
     )
-    templates = Jinja2Templates(env=_template_env(templates_dir or TEMPLATES_DIR))
+    env = _template_env(templates_dir or TEMPLATES_DIR, csrf_token=auth.csrf_token)
+    templates = Jinja2Templates(env=env)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, WebContext]]:
-        yield {
-            "web": WebContext(
-                config=config,
-                templates=templates,
-                csrf_token=auth.csrf_token,
-                version=__version__,
-            )
-        }
+        runtime = await open_runtime(config)
+        try:
+            yield {
+                "web": WebContext(
+                    config=config,
+                    templates=templates,
+                    csrf_token=auth.csrf_token,
+                    version=__version__,
+                    runtime=runtime,
+                )
+            }
+        finally:
+            # Cancels running turns; their final events are committed before the store closes.
+            await runtime.aclose()
 
     return Starlette(
         routes=_routes(static_dir or STATIC_DIR),
@@ -69,19 +88,23 @@ def create_app(
 
 def _routes(static_dir: Path) -> list[BaseRoute]:
     return [
-        Route("/", index, name="index"),
-        Route("/s/{session_id}", session_page, name="session"),
-        Route("/healthz", healthz, name="healthz"),
-        WebSocketRoute("/ws", live_socket, name="live"),
+        *pages.routes,
+        *sessions.routes,
+        *files.routes,
+        *live.routes,
         Mount("/static", StaticFiles(directory=static_dir), name="static"),
     ]
 
 
-def _template_env(directory: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+def _template_env(directory: Path, *, csrf_token: str) -> jinja2.Environment:
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["csrf_token"] = csrf_token
+    env.globals["parse_diff"] = parse_unified_diff
+    env.globals["relative_time"] = relative_time
+    return env

@@ -25,6 +25,8 @@ class WebConfig:
     max_body_bytes: int = 10 * MIB
     max_ws_message_bytes: int = 1 * MIB
     max_ws_connections: int = 32
+    db_path: Path | None = None
+    """The session database (default: the user data dir); tests point it into a temp dir."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
+from codesm.agent.runtime import Runtime
 from codesm.web.config import WebConfig
 
 
@@ -17,6 +18,11 @@ class WebContext:
     templates: Jinja2Templates
     csrf_token: str = field(repr=False)
     version: str
+    runtime: Runtime
+
+    def macros(self, template: str) -> Any:
+        """The macros of a partial template, callable from Python (they return Markup)."""
+        return self.templates.env.get_template(template).module
 
 
 def web_context(conn: HTTPConnection) -> WebContext:

@@ -4,11 +4,14 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp, DiffTag};
+use std::time::{Duration, Instant};
 
-/// Above this many lines on both sides, patience (anchored on unique lines) is used instead of
-/// Myers, which keeps disjoint or heavily rewritten big inputs fast without a deadline.
-const PATIENCE_MIN_LINES: usize = 50_000;
+use similar::{capture_diff_slices_deadline, group_diff_ops, Algorithm, DiffOp, DiffTag};
+
+/// Myers (similar's variant with bounded work on hard inputs) gives git-like hunks and handles
+/// 100k-line disjoint pairs in tens of ms; past this budget it returns a coarser, still correct
+/// diff instead of running on (dup-heavy, heavily rewritten inputs).
+const DEADLINE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tag {
@@ -141,12 +144,8 @@ pub fn diff(old: &str, new: &str, context: usize, old_label: &str, new_label: &s
     let old_ids = intern(&mut ids, &old_lines);
     let new_ids = intern(&mut ids, &new_lines);
 
-    let alg = if old_ids.len().min(new_ids.len()) >= PATIENCE_MIN_LINES {
-        Algorithm::Patience
-    } else {
-        Algorithm::Myers
-    };
-    let ops = capture_diff_slices(alg, &old_ids, &new_ids);
+    let deadline = Instant::now() + DEADLINE;
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &old_ids, &new_ids, Some(deadline));
 
     let mut out = Diff::default();
     for op in &ops {
@@ -302,6 +301,47 @@ mod tests {
         let ins = diff("a\nb\n", "a\nx\nb\n", 0, "a", "b");
         assert_eq!(ins.hunks[0].header, "@@ -1,0 +2 @@");
         assert_eq!(ins.hunks[0].old_start, 1);
+    }
+
+    #[test]
+    fn diff_applied_reproduces_new() {
+        let mut x: u64 = 7;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let old: Vec<String> = (0..2000).map(|_| format!("{}", rnd() % 20)).collect();
+        let new: Vec<String> = old
+            .iter()
+            .filter_map(|l| match rnd() % 10 {
+                0 => None,
+                1 => Some(format!("new {l}")),
+                _ => Some(l.clone()),
+            })
+            .collect();
+        let (o, n) = (old.join("\n") + "\n", new.join("\n") + "\n");
+        let d = diff(&o, &n, 3, "a", "b");
+        // Apply the hunks to `old` and compare with `new`.
+        let mut out: Vec<String> = Vec::new();
+        let mut next = 0;
+        for h in &d.hunks {
+            let start = if h.old_len == 0 {
+                h.old_start
+            } else {
+                h.old_start - 1
+            };
+            out.extend(old[next..start].iter().cloned());
+            for l in &h.lines {
+                if l.tag != Tag::Delete {
+                    out.push(l.text.clone());
+                }
+            }
+            next = start + h.old_len;
+        }
+        out.extend(old[next..].iter().cloned());
+        assert_eq!(out, new);
     }
 
     #[test]

@@ -46,8 +46,8 @@ fn config() -> Config {
     Config::DEFAULT.match_paths()
 }
 
-fn rank_cmp(haystacks: &[String], a: &(usize, u32), b: &(usize, u32)) -> Ordering {
-    let (ha, hb) = (&haystacks[a.0], &haystacks[b.0]);
+fn rank_cmp<S: AsRef<str>>(haystacks: &[S], a: &(usize, u32), b: &(usize, u32)) -> Ordering {
+    let (ha, hb) = (haystacks[a.0].as_ref(), haystacks[b.0].as_ref());
     b.1.cmp(&a.1)
         .then_with(|| ha.len().cmp(&hb.len()))
         .then_with(|| ha.cmp(hb))
@@ -56,14 +56,23 @@ fn rank_cmp(haystacks: &[String], a: &(usize, u32), b: &(usize, u32)) -> Orderin
 
 /// Ranks `haystacks` against `query`: best score first, then shorter path, then path order.
 /// An empty (or all-blank) query returns the first `limit` paths in sorted order with score 0.
-pub fn fuzzy_rank(haystacks: &[String], query: &str, limit: usize) -> Vec<FuzzyHit> {
+pub fn fuzzy_rank<S: AsRef<str> + Sync>(
+    haystacks: &[S],
+    query: &str,
+    limit: usize,
+) -> Vec<FuzzyHit> {
     if limit == 0 || haystacks.is_empty() {
         return Vec::new();
     }
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
     if pattern.atoms.is_empty() {
         let mut order: Vec<usize> = (0..haystacks.len()).collect();
-        order.sort_unstable_by(|&a, &b| haystacks[a].cmp(&haystacks[b]).then(a.cmp(&b)));
+        order.sort_unstable_by(|&a, &b| {
+            haystacks[a]
+                .as_ref()
+                .cmp(haystacks[b].as_ref())
+                .then(a.cmp(&b))
+        });
         order.truncate(limit);
         return order
             .into_iter()
@@ -75,10 +84,10 @@ pub fn fuzzy_rank(haystacks: &[String], query: &str, limit: usize) -> Vec<FuzzyH
             .collect();
     }
 
-    let score_one = |state: &mut (Matcher, Vec<char>), (i, h): (usize, &String)| {
+    let score_one = |state: &mut (Matcher, Vec<char>), (i, h): (usize, &S)| {
         let (matcher, buf) = state;
         pattern
-            .score(Utf32Str::new(h, buf), matcher)
+            .score(Utf32Str::new(h.as_ref(), buf), matcher)
             .map(|score| (i, score))
     };
     let mut scored: Vec<(usize, u32)> = if haystacks.len() >= PARALLEL_MIN {
@@ -111,7 +120,7 @@ pub fn fuzzy_rank(haystacks: &[String], query: &str, limit: usize) -> Vec<FuzzyH
         .map(|(index, score)| {
             let mut positions = Vec::new();
             pattern.indices(
-                Utf32Str::new(&haystacks[index], &mut buf),
+                Utf32Str::new(haystacks[index].as_ref(), &mut buf),
                 &mut matcher,
                 &mut positions,
             );

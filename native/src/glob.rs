@@ -5,8 +5,13 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::walk::{
-    check_dir_root, is_file, parallel_collect, relative, sort_paths, walk_builder, WalkOptions,
+    build_overrides, check_dir_root, is_file, parallel_collect, relative, walk_builder,
+    walk_builder_filtered, WalkOptions,
 };
 
 /// Result order.
@@ -67,49 +72,73 @@ pub fn glob(patterns: &[String], root: &Path, opts: &GlobOptions) -> Result<Vec<
         ..WalkOptions::default()
     };
     // Compile first so a bad pattern is reported even when there is nothing to walk.
-    let builder = walk_builder(root, &walk_opts)?;
+    let overrides = build_overrides(root, patterns)?;
     if patterns.is_empty() || patterns.iter().all(|p| p.starts_with('!')) {
         // No whitelist glob: nothing is asked for.
         return Ok(Vec::new());
     }
-    // As with `rg -g`, a glob naming a hidden file would list it; `hidden=false` means no
-    // hidden files at all, so drop any path with a dot component.
+    // As with `rg -g`, a glob that matches a file wins over ignore files. Unlike `rg -g`, a glob
+    // that matches a directory must not open an ignored or hidden directory: note when that may
+    // have happened and then keep only files whose directory a plain walk reaches.
+    let dir_whitelisted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&dir_whitelisted);
+    let builder = walk_builder_filtered(root, &walk_opts, move |entry| {
+        if entry.depth() > 0
+            && entry.file_type().is_some_and(|ft| ft.is_dir())
+            && overrides.matched(entry.path(), true).is_whitelist()
+        {
+            flag.store(true, Ordering::Relaxed);
+        }
+        true
+    })?;
+    // Hidden files named by a glob are still hidden: drop any path with a dot component.
     let visible = |rel: &OsString| {
         opts.hidden
             || !Path::new(rel)
                 .components()
                 .any(|c| c.as_os_str().as_encoded_bytes().first() == Some(&b'.'))
     };
-    let mut paths = match opts.sort {
-        GlobSort::Path => {
-            let mut paths = parallel_collect(&builder, |entry| {
-                is_file(&entry)
-                    .then(|| relative(root, entry.path()))
-                    .filter(|rel| visible(rel))
-            });
-            sort_paths(&mut paths);
-            paths
+    let mut items = parallel_collect(&builder, |entry| {
+        if !is_file(&entry) {
+            return None;
         }
-        GlobSort::Mtime => {
-            let mut items = parallel_collect(&builder, |entry| {
-                if !is_file(&entry) {
-                    return None;
-                }
-                let mtime = entry
-                    .metadata()
-                    .ok()
-                    .and_then(|m| m.modified().ok())
-                    .unwrap_or(SystemTime::UNIX_EPOCH);
-                let rel = relative(root, entry.path());
-                visible(&rel).then_some((mtime, rel))
-            });
-            items.sort_unstable_by(|a, b| {
-                b.0.cmp(&a.0)
-                    .then_with(|| a.1.as_encoded_bytes().cmp(b.1.as_encoded_bytes()))
-            });
-            items.into_iter().map(|(_, p)| p).collect()
+        let rel = relative(root, entry.path());
+        if !visible(&rel) {
+            return None;
         }
-    };
+        let mtime = match opts.sort {
+            GlobSort::Path => SystemTime::UNIX_EPOCH,
+            GlobSort::Mtime => entry
+                .metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+        };
+        Some((mtime, rel))
+    });
+    if dir_whitelisted.load(Ordering::Relaxed) && opts.gitignore {
+        let plain = WalkOptions {
+            globs: Vec::new(),
+            ..walk_opts
+        };
+        let dirs: HashSet<OsString> = parallel_collect(&walk_builder(root, &plain)?, |entry| {
+            entry
+                .file_type()
+                .is_some_and(|ft| ft.is_dir())
+                .then(|| relative(root, entry.path()))
+        })
+        .into_iter()
+        .collect();
+        items.retain(|(_, rel)| match Path::new(rel).parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => dirs.contains(parent.as_os_str()),
+            _ => true,
+        });
+    }
+    items.sort_unstable_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.as_encoded_bytes().cmp(b.1.as_encoded_bytes()))
+    });
+    let mut paths: Vec<OsString> = items.into_iter().map(|(_, p)| p).collect();
     if let Some(limit) = opts.limit {
         paths.truncate(limit);
     }
@@ -169,6 +198,34 @@ mod tests {
         assert_eq!(
             run(&["**/Makefile"], &t, &GlobOptions::default()),
             vec!["src/Makefile"]
+        );
+    }
+
+    #[test]
+    fn star_does_not_open_ignored_directories() {
+        let t = TempDir::new("glob-star");
+        t.write(".gitignore", b"node_modules/\n*.log\n");
+        t.write("node_modules/x/i.js", b"");
+        t.write("src/a.js", b"");
+        t.write("src/b.log", b"");
+        for pat in ["*", "**", "src"] {
+            let got = run(&[pat], &t, &GlobOptions::default());
+            assert!(
+                !got.iter().any(|p| p.starts_with("node_modules")),
+                "{pat}: {got:?}"
+            );
+        }
+        assert_eq!(
+            run(&["*.log"], &t, &GlobOptions::default()),
+            vec!["src/b.log"]
+        );
+        let all = GlobOptions {
+            gitignore: false,
+            ..Default::default()
+        };
+        assert_eq!(
+            run(&["*.js"], &t, &all),
+            vec!["node_modules/x/i.js", "src/a.js"]
         );
     }
 

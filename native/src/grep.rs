@@ -16,7 +16,7 @@ use grep_searcher::{
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 
 use crate::error::{Error, Result};
-use crate::walk::{is_file, relative, walk_builder, WalkOptions};
+use crate::walk::{is_file, relative, small_walk, walk_builder, WalkOptions};
 
 /// Search options; `Default` plus `walk: WalkOptions::new()` matches `rg`'s defaults.
 #[derive(Debug, Clone)]
@@ -98,6 +98,15 @@ impl GrepOutput {
 
 /// Compiles `pattern` the way ripgrep does for its default (non-multiline) mode.
 pub fn build_matcher(pattern: &str, opts: &GrepOptions) -> Result<RegexMatcher> {
+    if !opts.fixed {
+        // grep-regex wraps the pattern in `(?:...)` before parsing, so its errors point into the
+        // wrapped text; parse the pattern as given first for a message with the right caret.
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(opts.ignore_case)
+            .build()
+            .parse(pattern)
+            .map_err(|e| Error::InvalidPattern(e.to_string()))?;
+    }
     RegexMatcherBuilder::new()
         .multi_line(true)
         .unicode(true)
@@ -299,6 +308,17 @@ impl Sink for FileSink<'_> {
         }
         let first = mat.line_number().unwrap_or(0);
         for (n, raw) in (first..).zip(mat.lines()) {
+            if self
+                .shared
+                .opts
+                .max_count
+                .is_some_and(|max| self.matches.len() as u64 >= max)
+            {
+                // Past `max_count`, the searcher still reports matches inside the last match's
+                // after-context window; they are context, not matches (as in ripgrep 14).
+                self.context_line(n, raw);
+                continue;
+            }
             if !self.shared.take_ticket() {
                 return Ok(false);
             }
@@ -309,9 +329,15 @@ impl Sink for FileSink<'_> {
     }
 
     fn context(&mut self, _: &Searcher, ctx: &SinkContext<'_>) -> io::Result<bool> {
+        self.context_line(ctx.line_number().unwrap_or(0), ctx.bytes());
+        Ok(!self.shared.stop.load(Ordering::Relaxed))
+    }
+}
+
+impl FileSink<'_> {
+    fn context_line(&mut self, n: u64, raw: &[u8]) {
         let opts = &self.shared.opts;
-        let n = ctx.line_number().unwrap_or(0);
-        let (text, _) = cut(strip_terminator(ctx.bytes()), opts.max_line_len);
+        let (text, _) = cut(strip_terminator(raw), opts.max_line_len);
         let text = to_string(text);
         if let Some(last) = self.matches.last_mut() {
             if n > last.line_number && n <= last.line_number + opts.after as u64 {
@@ -324,7 +350,6 @@ impl Sink for FileSink<'_> {
             }
             self.ring.push_back((n, text));
         }
-        Ok(!self.shared.stop.load(Ordering::Relaxed))
     }
 }
 
@@ -476,7 +501,20 @@ fn grep_inner(
         fs::read_dir(root).map_err(|e| Error::io(root, e))?;
         let builder = walk_builder(root, &opts.walk)?;
         let sink = Mutex::new(Vec::new());
-        {
+        if let Some(entries) = small_walk(&builder) {
+            let mut searcher = build_searcher(opts, false);
+            for entry in entries.iter().filter(|e| is_file(e)) {
+                if shared.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let path = entry.path();
+                if let Some(found) = search_one(&mut searcher, matcher, &shared, path, || {
+                    relative(root, path)
+                }) {
+                    files.push(found);
+                }
+            }
+        } else {
             let mut visitors = GrepVisitorBuilder {
                 root,
                 shared: &shared,
@@ -652,6 +690,54 @@ mod tests {
     }
 
     #[test]
+    fn max_count_with_after_context_keeps_later_matches_as_context() {
+        let t = TempDir::new("grep-mc");
+        t.write("f.txt", b"x\nhit 1\ny\nhit 2\nz\nhit 3\n");
+        let opts = GrepOptions {
+            max_count: Some(1),
+            after: 3,
+            ..Default::default()
+        };
+        let out = grep("hit", t.path(), &opts).unwrap();
+        let m = &out.files[0].matches;
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            m[0].after,
+            vec![(3, "y".into()), (4, "hit 2".into()), (5, "z".into())]
+        );
+    }
+
+    #[test]
+    fn big_tree_parallel_search_and_max_results() {
+        let t = TempDir::new("grep-big");
+        for d in 0..30 {
+            for f in 0..25 {
+                t.write(&format!("d{d:02}/f{f:02}.txt"), b"a\nneedle here\nb\n");
+            }
+        }
+        let out = grep("needle", t.path(), &GrepOptions::default()).unwrap();
+        assert_eq!(out.match_count(), 750);
+        assert_eq!(out.files_searched, 750);
+        let paths: Vec<_> = out.files.iter().map(|f| f.path.clone()).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted);
+        assert!(out.files.iter().all(|f| f.matches[0].line_number == 2));
+        let capped = GrepOptions {
+            max_results: Some(10),
+            walk: WalkOptions {
+                threads: 2,
+                ..WalkOptions::new()
+            },
+            ..Default::default()
+        };
+        let out = grep("needle", t.path(), &capped).unwrap();
+        assert_eq!(out.match_count(), 10);
+        assert!(out.truncated);
+        assert!(out.files_searched < 750);
+    }
+
+    #[test]
     fn single_file_root_and_line_cut() {
         let t = TempDir::new("grep-one");
         let p = t.write("one.txt", "ééé needle\n".as_bytes());
@@ -670,10 +756,13 @@ mod tests {
     #[test]
     fn errors() {
         let t = tree();
-        assert!(matches!(
-            grep("(", t.path(), &GrepOptions::default()),
-            Err(Error::InvalidPattern(_))
-        ));
+        match grep("a(b", t.path(), &GrepOptions::default()) {
+            Err(Error::InvalidPattern(msg)) => {
+                assert!(msg.contains("a(b\n     ^"), "{msg}");
+                assert!(!msg.contains("(?:"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             grep("x", &t.path().join("missing"), &GrepOptions::default()),
             Err(Error::Io { .. })

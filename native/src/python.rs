@@ -1,5 +1,6 @@
 //! The thin pyo3 layer: argument conversion, GIL release, result classes, error mapping.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -344,13 +345,15 @@ fn fuzzy_find(
         }
     } else {
         let items: Vec<Bound<'_, PyString>> = root_or_paths.extract()?;
-        let mut texts = Vec::with_capacity(items.len());
+        // Borrow the UTF-8 of each str (kept alive by `items`); only names with surrogate
+        // escapes are copied.
+        let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(items.len());
         for item in &items {
             texts.push(match item.to_str() {
-                Ok(s) => s.to_owned(),
+                Ok(s) => Cow::Borrowed(s),
                 Err(_) => {
                     let raw: OsString = item.extract()?;
-                    fuzzy::per_byte_lossy(raw.as_encoded_bytes())
+                    Cow::Owned(fuzzy::per_byte_lossy(raw.as_encoded_bytes()))
                 }
             });
         }

@@ -66,10 +66,29 @@ pub fn build_overrides(root: &Path, globs: &[String]) -> Result<Override> {
         .map_err(|e| Error::InvalidPattern(e.to_string()))
 }
 
+/// Whether `root` is in a git work tree (it or an ancestor holds `.git`).
+fn inside_git_repo(root: &Path) -> bool {
+    let Ok(abs) = root.canonicalize() else {
+        return false;
+    };
+    abs.ancestors().any(|dir| dir.join(".git").exists())
+}
+
 /// A `WalkBuilder` configured like ripgrep for `opts`; `.git` directories are always skipped.
 pub fn walk_builder(root: &Path, opts: &WalkOptions) -> Result<WalkBuilder> {
+    walk_builder_filtered(root, opts, |_| true)
+}
+
+/// Like [`walk_builder`], with `keep` as an extra entry filter (return `false` to prune).
+pub fn walk_builder_filtered<F>(root: &Path, opts: &WalkOptions, keep: F) -> Result<WalkBuilder>
+where
+    F: Fn(&DirEntry) -> bool + Send + Sync + 'static,
+{
     let mut builder = WalkBuilder::new(root);
     let gi = opts.gitignore;
+    // Inside a git repository, require git so that a nested repository's files are governed by
+    // its own rules only (as git and ripgrep 13 do); outside one, still honour `.gitignore`.
+    let require_git = gi && inside_git_repo(root);
     builder
         .hidden(!opts.hidden)
         .parents(gi)
@@ -77,13 +96,14 @@ pub fn walk_builder(root: &Path, opts: &WalkOptions) -> Result<WalkBuilder> {
         .git_ignore(gi)
         .git_global(gi)
         .git_exclude(gi)
-        .require_git(false)
+        .require_git(require_git)
         .follow_links(opts.follow_links)
         .max_depth(opts.max_depth)
         .threads(opts.threads)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             !(entry.file_name() == OsStr::new(".git")
                 && entry.file_type().is_some_and(|ft| ft.is_dir()))
+                && keep(entry)
         });
     if gi {
         builder.add_custom_ignore_filename(".rgignore");
@@ -169,13 +189,35 @@ impl<'s, T: Send + 's, F: Fn(DirEntry) -> Option<T> + Send + Sync + 's> Parallel
     }
 }
 
-/// Walks in parallel and collects `map(entry)` for every entry where it returns `Some`, in no
-/// particular order.
+/// Trees with at most this many entries are walked on the calling thread: starting the parallel
+/// walker's threads costs more than walking a small tree.
+const SMALL_TREE: usize = 512;
+
+/// The entries of a small tree, walked sequentially; `None` once the tree turns out bigger than
+/// [`SMALL_TREE`] entries (the caller then walks in parallel; the probe costs well under 1 ms).
+pub fn small_walk(builder: &WalkBuilder) -> Option<Vec<DirEntry>> {
+    let mut out = Vec::new();
+    for (i, entry) in builder.build().enumerate() {
+        if i >= SMALL_TREE {
+            return None;
+        }
+        if let Ok(entry) = entry {
+            out.push(entry);
+        }
+    }
+    Some(out)
+}
+
+/// Walks (in parallel unless the tree is small) and collects `map(entry)` for every entry where
+/// it returns `Some`, in no particular order.
 pub fn parallel_collect<T, F>(builder: &WalkBuilder, map: F) -> Vec<T>
 where
     T: Send,
     F: Fn(DirEntry) -> Option<T> + Send + Sync,
 {
+    if let Some(entries) = small_walk(builder) {
+        return entries.into_iter().filter_map(map).collect();
+    }
     let sink = Arc::new(Mutex::new(Vec::new()));
     {
         let mut visitors = CollectorBuilder {
@@ -357,6 +399,37 @@ pub(crate) mod tests {
             walk(t.path(), &bad),
             Err(Error::InvalidPattern(_))
         ));
+    }
+
+    #[test]
+    fn big_tree_takes_the_parallel_path() {
+        let t = TempDir::new("walk-big");
+        let mut want = Vec::new();
+        for d in 0..30 {
+            for f in 0..25 {
+                let rel = format!("d{d:02}/f{f:02}.txt");
+                t.write(&rel, b"x");
+                want.push(rel);
+            }
+        }
+        t.write(".gitignore", b"f13.txt\n");
+        want.retain(|p| !p.ends_with("f13.txt"));
+        want.sort();
+        let builder = walk_builder(t.path(), &WalkOptions::new()).unwrap();
+        assert!(small_walk(&builder).is_none());
+        assert_eq!(names(walk(t.path(), &WalkOptions::new()).unwrap()), want);
+    }
+
+    #[test]
+    fn nested_repository_is_not_governed_by_outer_rules() {
+        let t = TempDir::new("walk-nested");
+        t.write(".git/HEAD", b"ref: refs/heads/main\n");
+        t.write(".gitignore", b"*.log\n");
+        t.write("a.log", b"");
+        t.write("inner/.git/HEAD", b"ref: refs/heads/main\n");
+        t.write("inner/a.log", b"");
+        let got = names(walk(t.path(), &WalkOptions::new()).unwrap());
+        assert_eq!(got, vec!["inner/a.log"]);
     }
 
     #[cfg(unix)]

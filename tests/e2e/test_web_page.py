@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,18 +10,9 @@ import pytest
 from tests.web_live_server import LiveServer, live_server
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-from playwright.sync_api import Browser, ConsoleMessage, Error, Response, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-CHROMIUM = shutil.which("chromium") and "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+from tests.e2e.browser_support import CHROMIUM, chromium, screenshot, watch_console
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,56 +24,42 @@ pytestmark = [
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     workspace = tmp_path / "my-project"
     workspace.mkdir()
-    with live_server(workspace) as running:
+    home = tmp_path / "home"
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "ANTHROPIC_API_KEY": "",
+        "OPENAI_API_KEY": "",
+        "OPENROUTER_API_KEY": "",
+        "GEMINI_API_KEY": "",
+        "OLLAMA_HOST": "",
+    }
+    with live_server(workspace, env_overrides=env) as running:
         yield running
 
 
 def test_the_launch_url_opens_the_page_drops_the_token_and_runs_htmx_under_the_csp(
     browser: Browser, server: LiveServer
 ) -> None:
-    page = browser.new_page()
-    console: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        console.append(f"{message.type}: {message.text}")
-
-    def on_page_error(error: Error) -> None:
-        console.append(f"pageerror: {error}")
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400:
-            console.append(f"{response.status}: {response.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.on("response", on_response)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    console = watch_console(page)
 
     page.goto(server.launch_url)
 
     assert page.url == f"{server.base_url}/"
     assert "token" not in page.url
-    expect(page.get_by_role("heading", level=1)).to_have_text("The agent chat is not here yet")
-    expect(page.locator("#connection-state")).to_have_text("connected")
+    expect(page.get_by_role("heading", name="What should we build?")).to_be_visible()
     assert str(page.evaluate("htmx.version")).startswith("2.")
     assert page.evaluate("document.cookie") == ""  # HttpOnly: scripts cannot read it
-
-    page.get_by_role("button", name="Ping the server").click()
-    expect(page.locator("#ws-reply")).to_have_text("pong 1")
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "web-first-page.png"), full_page=True)
     assert console == []  # no CSP violation, script error or failed load
 
     # The listener does see violations: an inline handler is refused and reported.
@@ -92,3 +68,21 @@ def test_the_launch_url_opens_the_page_drops_the_token_and_runs_htmx_under_the_c
     page.wait_for_timeout(300)
     assert any("Content Security Policy" in line for line in console), console
     assert page.title() != "1"
+
+
+def test_without_a_provider_the_page_says_how_to_connect_one(
+    browser: Browser, server: LiveServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    console = watch_console(page)
+    page.goto(server.launch_url)
+    expect(page.locator("#provider-notice")).to_contain_text("ANTHROPIC_API_KEY")
+    page.get_by_role("button", name="+ New session").click()
+    page.wait_for_url(f"{server.base_url}/s/*")
+    expect(page.locator("#connection-state")).to_have_text("connected")
+    prompt = page.get_by_label("Message")
+    prompt.fill("hello?")
+    prompt.press("Enter")
+    expect(page.locator("#flash")).to_contain_text("No model provider is configured")
+    screenshot(page, "web-no-provider")
+    assert console == []

@@ -3,7 +3,7 @@ permission engine, and a real provider adapter pointed at the scripted LLM serve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ from codesm.agent.permissions.engine import Mode, PermissionEngine
 from codesm.agent.providers.base import Provider, RetryPolicy
 from codesm.agent.providers.factory import create_provider
 from codesm.agent.providers.registry import (
+    ModelInfo,
     ModelRegistry,
     ProviderConfig,
     ProviderName,
@@ -63,12 +64,22 @@ async def agent_harness(
     interactive: bool = False,
     limits: TurnLimits | None = None,
     model: str | None = None,
+    models: Sequence[ModelInfo] | None = None,
 ) -> AsyncIterator[Harness]:
     root = tmp_path / "workspace"
     root.mkdir(exist_ok=True)
     store = await Store.open(tmp_path / "codesm.db")
     hub = SessionHub(store)
-    registry = ModelRegistry({provider: provider_config(provider, server)})
+    config = {provider: provider_config(provider, server)}
+    registry = (
+        ModelRegistry(
+            config,
+            models=models,
+            defaults={provider: {"smart": models[0].id, "rush": models[0].id}},
+        )
+        if models
+        else ModelRegistry(config)
+    )
 
     def factory(resolved: ResolvedModel) -> Provider:
         return create_provider(

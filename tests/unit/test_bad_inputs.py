@@ -77,6 +77,199 @@ def edit(path: str, old: str, new: str, **kw: Any) -> dict[str, Any]:
     return {"path": path, "old_string": old, "new_string": new, **kw}
 
 
+def env(*lines: str) -> dict[str, Any]:
+    return {"patch_text": "\n".join(["*** Begin Patch", *lines, "*** End Patch", ""])}
+
+
+def udiff(text: str) -> dict[str, Any]:
+    return {"patch_text": text}
+
+
+UPD = "*** Update File: a.txt"
+PATCH_CASES = [
+    Case("patch-empty-text", "patch", {"patch_text": ""}, "InvalidArguments"),
+    Case("patch-whitespace-only", "patch", udiff("  \n\n"), "MalformedPatch"),
+    Case("patch-not-a-patch", "patch", udiff("please change a.txt"), "MalformedPatch"),
+    Case(
+        "patch-no-end", "patch", udiff("*** Begin Patch\n*** Add File: x\n+x\n"), "MalformedPatch"
+    ),
+    Case("patch-envelope-only", "patch", env(), "MalformedPatch"),
+    Case(
+        "patch-junk-before-file", "patch", env("hello", "*** Add File: x", "+x"), "MalformedPatch"
+    ),
+    Case("patch-add-no-path", "patch", env("*** Add File: ", "+x"), "MalformedPatch"),
+    Case("patch-add-line-no-plus", "patch", env("*** Add File: x", "oops"), "MalformedPatch"),
+    Case("patch-update-no-hunks", "patch", env(UPD), "MalformedPatch", TEXT, ("a.txt",)),
+    Case("patch-bad-hunk-prefix", "patch", env(UPD, "@@", "*alpha"), "MalformedPatch"),
+    Case("patch-context-only", "patch", env(UPD, "@@", " alpha"), "MalformedPatch"),
+    Case(
+        "patch-unknown-directive", "patch", env(UPD, "*** Rename: b", "-a", "+b"), "MalformedPatch"
+    ),
+    Case(
+        "patch-move-after-hunk", "patch", env(UPD, "-a", "+b", "*** Move to: c"), "MalformedPatch"
+    ),
+    Case("patch-move-no-path", "patch", env(UPD, "*** Move to: ", "-a", "+b"), "MalformedPatch"),
+    Case(
+        "patch-delete-with-body", "patch", env("*** Delete File: a.txt", "-alpha"), "MalformedPatch"
+    ),
+    Case("patch-eof-first", "patch", env(UPD, "@@", "*** End of File"), "MalformedPatch"),
+    Case(
+        "patch-same-file-twice",
+        "patch",
+        env(UPD, "-beta", "+b", UPD, "-alpha2", "+c"),
+        "MalformedPatch",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-unified-bad-header",
+        "patch",
+        udiff("--- a/a.txt\n+++ b/a.txt\n@@ -x +y @@\n"),
+        "MalformedPatch",
+    ),
+    Case(
+        "patch-unified-short-hunk",
+        "patch",
+        udiff("--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n alpha\n-beta\n+b\n"),
+        "MalformedPatch",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-unified-long-hunk",
+        "patch",
+        udiff("--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-alpha\n+a\n-beta\n+b\n"),
+        "MalformedPatch",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-unified-no-plus",
+        "patch",
+        udiff("--- a/a.txt\n@@ -1 +1 @@\n-a\n+b\n"),
+        "MalformedPatch",
+    ),
+    Case(
+        "patch-unified-both-null",
+        "patch",
+        udiff("--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+x\n"),
+        "MalformedPatch",
+    ),
+    Case("patch-unified-no-hunks", "patch", udiff("--- a/a.txt\n+++ b/a.txt\n"), "MalformedPatch"),
+    Case(
+        "patch-unified-binary",
+        "patch",
+        udiff("--- a/p.png\n+++ b/p.png\nBinary files differ\n"),
+        "MalformedPatch",
+    ),
+    Case(
+        "patch-hunk-not-found", "patch", env(UPD, "-gamma", "+g"), "HunkMismatch", TEXT, ("a.txt",)
+    ),
+    Case(
+        "patch-anchor-not-found",
+        "patch",
+        env(UPD, "@@ def nope():", "-beta", "+b"),
+        "HunkMismatch",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-update-missing-file",
+        "patch",
+        env("*** Update File: nope.txt", "-a", "+b"),
+        "PathNotFound",
+    ),
+    Case("patch-update-unread", "patch", env(UPD, "-beta", "+b"), "NotReadYet", TEXT),
+    Case(
+        "patch-update-stale",
+        "patch",
+        env(UPD, "-beta", "+b"),
+        "StaleFile",
+        TEXT,
+        ("a.txt",),
+        files(**{"a.txt": "alpha\nbeta\nchanged\n"}),
+    ),
+    Case(
+        "patch-update-binary",
+        "patch",
+        env("*** Update File: b.bin", "-a", "+b"),
+        "NotEditable",
+        files(**{"b.bin": b"a\0b\n"}),
+        ("b.bin",),
+    ),
+    Case(
+        "patch-update-directory",
+        "patch",
+        env("*** Update File: d", "-a", "+b"),
+        "NotEditable",
+        directory("d"),
+    ),
+    Case(
+        "patch-update-fifo",
+        "patch",
+        env("*** Update File: f", "-a", "+b"),
+        "NotEditable",
+        fifo("f"),
+    ),
+    Case("patch-add-outside", "patch", env("*** Add File: ../x.txt", "+x"), "PathOutsideWorkspace"),
+    Case(
+        "patch-add-absolute", "patch", env("*** Add File: /tmp/x.txt", "+x"), "PathOutsideWorkspace"
+    ),
+    Case(
+        "patch-add-through-symlink",
+        "patch",
+        env("*** Add File: out/x.txt", "+x"),
+        "PathOutsideWorkspace",
+        symlink("out", "/tmp"),
+    ),
+    Case(
+        "patch-add-existing", "patch", env("*** Add File: a.txt", "+x"), "PatchTargetExists", TEXT
+    ),
+    Case(
+        "patch-move-onto-existing",
+        "patch",
+        env(UPD, "*** Move to: b.txt", "-beta", "+b"),
+        "PatchTargetExists",
+        both(TEXT, files(**{"b.txt": "b"})),
+        ("a.txt",),
+    ),
+    Case(
+        "patch-move-outside",
+        "patch",
+        env(UPD, "*** Move to: ../b.txt", "-beta", "+b"),
+        "PathOutsideWorkspace",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case("patch-delete-unread", "patch", env("*** Delete File: a.txt"), "NotReadYet", TEXT),
+    Case(
+        "patch-delete-mismatch",
+        "patch",
+        udiff("--- a/a.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-zzz\n"),
+        "ToolFailure",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-no-net-change",
+        "patch",
+        env(UPD, "-beta", "+beta"),
+        "PatchNoChange",
+        TEXT,
+        ("a.txt",),
+    ),
+    Case(
+        "patch-ok-envelope", "patch", env(UPD, " alpha", "-beta", "+BETA"), "ok", TEXT, ("a.txt",)
+    ),
+    Case(
+        "patch-ok-crlf-patch-text",
+        "patch",
+        {"patch_text": "*** Begin Patch\r\n*** Add File: n.txt\r\n+x\r\n*** End Patch\r\n"},
+        "ok",
+    ),
+]
+
+
 CASES = [
     # --- tools and argument envelopes -------------------------------------------------------
     Case("unknown-tool", "nope", {}, "UnknownTool"),
@@ -389,6 +582,41 @@ CASES = [
     Case("glob-path-is-file", "glob", {"pattern": "*", "path": "a.txt"}, "ToolFailure", TEXT),
     Case("ls-on-a-file", "ls", {"path": "a.txt"}, "ToolFailure", TEXT),
     Case("ls-empty-dir", "ls", {"path": "d"}, "ok", directory("d")),
+    # --- patch: malformed patches and hostile targets ------------------------------------------
+    *PATCH_CASES,
+    # --- bash, web and batch arguments ---------------------------------------------------------
+    Case("bash-empty-command", "bash", {"command": ""}, "InvalidArguments"),
+    Case(
+        "bash-timeout-too-long",
+        "bash",
+        {"command": "ls", "timeout_ms": 600_001},
+        "InvalidArguments",
+    ),
+    Case("bash-timeout-zero", "bash", {"command": "ls", "timeout_ms": 0}, "InvalidArguments"),
+    Case("bash-cwd-parent", "bash", {"command": "ls", "cwd": ".."}, "PathOutsideWorkspace"),
+    Case("bash-cwd-absolute", "bash", {"command": "ls", "cwd": "/etc"}, "PathOutsideWorkspace"),
+    Case("bash-cwd-missing", "bash", {"command": "ls", "cwd": "nope"}, "PathNotFound"),
+    Case("bash-cwd-is-file", "bash", {"command": "ls", "cwd": "a.txt"}, "NotADirectory", TEXT),
+    Case("bash-cwd-nul", "bash", {"command": "ls", "cwd": "a\0b"}, "InvalidPath"),
+    Case("bash-exit-nonzero", "bash", {"command": "exit 7"}, "ok"),
+    Case("bash-binary-output", "bash", {"command": "printf '\\377\\0\\376'"}, "ok"),
+    Case("webfetch-file-url", "webfetch", {"url": "file:///etc/passwd"}, "BadUrl"),
+    Case("webfetch-ftp-url", "webfetch", {"url": "ftp://example.com/x"}, "BadUrl"),
+    Case("webfetch-data-url", "webfetch", {"url": "data:text/html,<b>x</b>"}, "BadUrl"),
+    Case("webfetch-javascript-url", "webfetch", {"url": "javascript:alert(1)"}, "BadUrl"),
+    Case("webfetch-credentials", "webfetch", {"url": "http://u:p@127.0.0.1/"}, "BadUrl"),
+    Case("webfetch-no-host", "webfetch", {"url": "http:///path"}, "BadUrl"),
+    Case("webfetch-bad-port", "webfetch", {"url": "http://127.0.0.1:99999/"}, "BadUrl"),
+    Case("webfetch-newline", "webfetch", {"url": "http://a/\nHost: b"}, "BadUrl"),
+    Case(
+        "webfetch-bad-format", "webfetch", {"url": "http://a/", "format": "pdf"}, "InvalidArguments"
+    ),
+    Case("websearch-empty-query", "websearch", {"query": ""}, "InvalidArguments"),
+    Case("websearch-too-many", "websearch", {"query": "x", "max_results": 99}, "InvalidArguments"),
+    Case("batch-empty", "batch", {"calls": []}, "InvalidArguments"),
+    Case("batch-eleven", "batch", {"calls": [{"tool": "ls"}] * 11}, "InvalidArguments"),
+    Case("batch-without-runner", "batch", {"calls": [{"tool": "ls"}]}, "BatchUnavailable"),
+    Case("batch-call-not-object", "batch", {"calls": ["ls"]}, "InvalidArguments"),
 ]
 
 

@@ -41,6 +41,8 @@ EVENT_EXAMPLES: list[ev.Event] = [
     ),
     ev.ChangeApplied(turn_id="t1", call_id="c3", change_id="ch1", paths=["a.py"]),
     ev.ChangeRejected(turn_id="t1", call_id="c4", change_id="ch2", reason="conflict"),
+    ev.ChangeUndone(change_id="ch1", paths=["a.py"], call_id="c3"),
+    ev.ChangeRedone(change_id="ch1", paths=["a.py"], call_id="c3"),
     ev.Usage(
         turn_id="t1",
         provider="anthropic",
@@ -72,6 +74,8 @@ OP_EXAMPLES: list[ev.Op] = [
     ev.SetPermissionMode(permission_mode="review"),
     ev.SetModel(model="sonnet"),
     ev.Compact(instructions="keep the test names"),
+    ev.UndoChange(change_id="ch1"),
+    ev.RedoChange(),
 ]
 
 

@@ -145,6 +145,16 @@ def test_diff_sees_a_line_ending_change_as_a_change() -> None:
     assert (result.added, result.removed) == (1, 1)
 
 
+def test_diff_splits_lines_only_on_newline() -> None:
+    # Form feed, vertical tab and U+2028 are line breaks to `str.splitlines`, not to a diff.
+    old, new = "a\x0cb\nc\u2028d\ne\x0bf\n", "a\x0cb\nc\u2028D\ne\x0bf\n"
+
+    result = _native.diff(old, new)
+
+    assert (result.added, result.removed) == (1, 1)
+    assert apply_unified(old, result.unified) == new
+
+
 def test_diff_handles_unicode_lines() -> None:
     old, new = "héllo\n日本\n🦀\n", "héllo\n日本語\n🦀\n"
 

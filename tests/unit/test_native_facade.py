@@ -88,6 +88,20 @@ async def test_facade_fuzzy_find_ranks_a_list_of_paths() -> None:
     assert [m.path for m in result] == ["main.py"]
 
 
+async def test_facade_fuzzy_find_accepts_a_tuple_of_paths() -> None:
+    result = await native.fuzzy_find("util", ("src/util.py", "README.md"))
+
+    assert [m.path for m in result] == ["src/util.py"]
+
+
+async def test_facade_grep_accepts_a_path_object_for_a_single_file(make_tree: MakeTree) -> None:
+    root = make_tree(TREE)
+
+    result = await native.grep("needle", root / "src" / "main.py")
+
+    assert [(m.line_number, m.spans) for m in result.matches] == [(1, [(7, 13)])]
+
+
 async def test_facade_diff_returns_what_the_core_returns() -> None:
     result = await native.diff("a\nb\n", "a\nc\n", old_label="x", new_label="y")
 
@@ -162,6 +176,7 @@ def test_core_releases_the_gil_while_it_searches(big_tree: Path) -> None:
     worker = threading.Thread(
         target=lambda: (_native.grep(pattern, str(big_tree), threads=1), done.set())
     )
+    interval = sys.getswitchinterval()
     sys.setswitchinterval(0.001)
     try:
         worker.start()
@@ -171,7 +186,7 @@ def test_core_releases_the_gil_while_it_searches(big_tree: Path) -> None:
             time.sleep(0)
         worker.join()
     finally:
-        sys.setswitchinterval(0.005)
+        sys.setswitchinterval(interval)
     elapsed = time.perf_counter() - start
 
     if elapsed < 0.05:

@@ -179,6 +179,14 @@ def test_glob_sorts_newest_first_with_mtime(make_tree: MakeTree) -> None:
     assert glob("*.txt", root, sort="mtime") == ["new.txt", "mid/x.txt", "old.txt"]
 
 
+def test_glob_breaks_mtime_ties_by_path(make_tree: MakeTree) -> None:
+    root = make_tree({"b.txt": "", "a.txt": "", "c/a.txt": ""})
+    for name in ("b.txt", "a.txt", "c/a.txt"):
+        os.utime(root / name, (1_000_000, 1_000_000))
+
+    assert glob("*.txt", root, sort="mtime") == ["a.txt", "b.txt", "c/a.txt"]
+
+
 def test_glob_limit_keeps_the_first_paths_in_sort_order(make_tree: MakeTree) -> None:
     root = make_tree({f"f{i:02}.txt": "" for i in range(20)})
 

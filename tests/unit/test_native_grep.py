@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.conftest import MakeTree
-from tests.unit.native_support import NATIVE_MISSING, Rg, native_rows
+from tests.unit.native_support import NATIVE_MISSING, Rg, Symlink, native_rows
 
 _native = pytest.importorskip("codesm._native", reason=NATIVE_MISSING)
 
@@ -192,6 +192,22 @@ def test_grep_reports_non_utf8_path_as_fsdecode_would(make_tree: MakeTree) -> No
     root = make_tree({name: "needle\n"})
 
     assert grep("needle", root).files == [os.fsdecode(name)]
+
+
+def test_grep_does_not_follow_symlinks_like_ripgrep(make_tree: MakeTree, rg: Rg) -> None:
+    root = make_tree(
+        {"real/a.txt": "needle\n", "link.txt": Symlink("real/a.txt"), "ldir": Symlink("real")}
+    )
+
+    assert grep("needle", root).files == rg.files_with_matches(root, "needle") == ["real/a.txt"]
+
+
+def test_grep_matches_agree_with_ripgrep_for_odd_file_names(make_tree: MakeTree, rg: Rg) -> None:
+    root = make_tree(
+        {b"caf\xe9.txt": "needle\n", "new\nline.txt": "a needle\n", "sp ace": "needle"}
+    )
+
+    assert native_rows(grep("needle", root)) == rg.matches(root, "needle")
 
 
 def test_grep_searches_single_file_root(make_tree: MakeTree) -> None:

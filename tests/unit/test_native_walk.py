@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_walk_sorts_non_utf8_names_by_their_bytes(make_tree: MakeTree) -> None:
 
 
 def test_walk_non_utf8_names_match_ripgrep(make_tree: MakeTree, rg: Rg) -> None:
-    root = make_tree({b"\x80.bin": "x", b"sub\xc3/a\xe9b": "y", "plain": "z"})
+    root = make_tree({b"\x80.bin": "x", b"sub\xc3/a\xe9b": "y", "plain": "z", "new\nline": ""})
 
     assert walk(root) == rg.files(root)
 
@@ -189,6 +190,37 @@ def test_walk_honours_git_info_exclude(make_tree: MakeTree, rg: Rg) -> None:
 
     assert walk(root) == ["b.py"]
     assert walk(root) == rg.files(root)
+
+
+def test_walk_honours_gitignore_of_a_parent_directory_in_the_repository(
+    make_tree: MakeTree, rg: Rg
+) -> None:
+    root = make_tree({".gitignore": "*.log\n", "sub/a.log": "", "sub/b.txt": ""}, git=True)
+
+    assert walk(root / "sub") == ["b.txt"]
+    assert walk(root / "sub") == rg.files(root / "sub")
+
+
+def test_walk_honours_gitignore_written_with_crlf_line_endings(make_tree: MakeTree) -> None:
+    root = make_tree({".gitignore": "*.log\r\nbuild/\r\n", "a.log": "", "build/x": "", "c": ""})
+
+    assert walk(root) == ["c"]
+
+
+def test_walk_honours_negated_directory_below_an_ignored_glob(make_tree: MakeTree) -> None:
+    root = make_tree({".gitignore": "d/*\n!d/keep/\n", "d/a": "", "d/keep/b": "", "e": ""})
+
+    assert walk(root) == ["d/keep/b", "e"]
+
+
+def test_walk_does_not_apply_outer_gitignore_inside_a_nested_repository(
+    make_tree: MakeTree, rg: Rg
+) -> None:
+    # git (and rg) stop at a nested repository: the outer rules do not govern its files.
+    root = make_tree({".gitignore": "*.log\n", "a.log": "", "inner/a.log": ""}, git=True)
+    subprocess.run(["git", "init", "-q", str(root / "inner")], check=True)
+
+    assert walk(root) == rg.files(root) == ["inner/a.log"]
 
 
 def test_walk_lists_ignored_files_when_gitignore_is_false(make_tree: MakeTree, rg: Rg) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codesm.agent import events as ev
 from codesm.agent.messages import ToolCallPart
-from codesm.agent.recovery import RecoveredSession, recover_sessions
+from codesm.agent.recovery import RecoveredSession, recover_sessions, recovery_events
 from codesm.agent.transcript import build_transcript, validate_transcript
 from codesm.store import Store
+from tests.support.crash_writer import turn_batches
+
+TS = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -151,3 +158,24 @@ async def test_only_the_unfinished_turn_is_closed(store: Store) -> None:
     )
     [report] = await recover_sessions(store)
     assert report == RecoveredSession(session_id, (), ("t2",), True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), turns=st.integers(1, 4), cut=st.floats(0, 1))
+def test_any_log_cut_at_a_batch_boundary_is_valid_after_recovery(
+    seed: int, turns: int, cut: float
+) -> None:
+    rng = random.Random(seed)
+    batches = [batch for _ in range(turns) for batch in turn_batches(rng)]
+    events = [event for batch in batches[: int(len(batches) * cut)] for event in batch]
+    log = [
+        ev.StoredEvent(session_id="s", seq=i, ts=TS, event=event)
+        for i, event in enumerate(events, start=1)
+    ]
+    repairs = recovery_events(log)
+    repaired = log + [
+        ev.StoredEvent(session_id="s", seq=len(log) + i, ts=TS, event=event)
+        for i, event in enumerate(repairs, start=1)
+    ]
+    validate_transcript(build_transcript(repaired))
+    assert recovery_events(repaired) == []

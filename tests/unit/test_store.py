@@ -62,11 +62,12 @@ async def test_migrations_are_idempotent_across_reopens(tmp_path: Path) -> None:
         assert await reopened.db.integrity_check() == "ok"
 
 
-async def test_concurrent_opens_of_a_fresh_database_migrate_once(tmp_path: Path) -> None:
-    path = tmp_path / "codesm.db"
-    stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
-    for opened in stores:
-        await opened.close()
+async def test_concurrent_opens_of_a_fresh_database_all_succeed(tmp_path: Path) -> None:
+    for attempt in range(30):
+        path = tmp_path / f"codesm{attempt}.db"
+        stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
+        for opened in stores:
+            await opened.close()
 
 
 async def test_a_database_from_a_newer_codesm_is_refused(tmp_path: Path) -> None:
@@ -146,6 +147,22 @@ async def test_a_failed_write_rolls_back_the_whole_batch(store: Store) -> None:
             )
             await connection.execute("INSERT INTO no_such_table VALUES (1)")
     assert await store.events.last_seq(session.id) == 0
+
+
+@pytest.mark.parametrize("ticks", range(12))
+async def test_a_write_cancelled_at_any_point_leaves_the_store_writable(
+    store: Store, ticks: int
+) -> None:
+    session = await store.sessions.create()
+    task = asyncio.create_task(store.append_events(session.id, _titles(3)))
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await store.append_events(session.id, _titles(1))
+    seqs = [s.seq for s in await store.events_after(session.id)]
+    assert seqs in ([1], [1, 2, 3, 4])
 
 
 async def test_sessions_are_created_read_and_updated(store: Store) -> None:

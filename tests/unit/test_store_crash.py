@@ -26,7 +26,7 @@ from codesm.store import UNSET, Store
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER = REPO / "tests" / "support" / "crash_writer.py"
-CYCLES = 50
+CYCLES = int(os.environ.get("CODESM_CRASH_CYCLES", "60"))
 LINE_TIMEOUT_S = 10
 
 

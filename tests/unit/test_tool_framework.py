@@ -63,10 +63,19 @@ def test_disabled_tools_are_left_out() -> None:
     assert "write" not in create_registry(disabled={"write"}).names()
 
 
-def test_read_only_tools_are_exactly_the_ones_that_do_not_touch_files() -> None:
+def test_read_only_tools_are_exactly_the_ones_that_touch_no_file_process_or_network() -> None:
     registry = create_registry()
     writers = {t.name for t in registry if not t.read_only}
-    assert writers == {"write", "edit", "multiedit"}
+    assert writers == {
+        "write",
+        "edit",
+        "multiedit",
+        "patch",
+        "bash",
+        "webfetch",
+        "websearch",
+        "batch",
+    }
 
 
 async def test_an_unknown_tool_is_an_error_listing_the_available_ones(ws: Workspace) -> None:

@@ -115,6 +115,19 @@ def test_an_incomplete_message_superseded_by_a_retry_is_dropped() -> None:
     assert build_transcript(log) == [_user("hi"), _assistant("Hello!")]
 
 
+def test_a_retry_never_drops_complete_output_that_came_before_it() -> None:
+    log = _log(
+        ev.UserMessage(turn_id="t1", text="hi"),
+        ev.AssistantMessage(turn_id="t1", text="Part one."),
+        ev.AssistantMessage(turn_id="t1", text="Part tw", incomplete=True),
+        ev.AssistantMessage(turn_id="t1", text="Part two."),
+    )
+    assert build_transcript(log) == [
+        _user("hi"),
+        _assistant("Part one.", "Part tw", "Part two."),
+    ]
+
+
 def test_an_incomplete_message_that_ends_a_turn_is_kept() -> None:
     log = _log(
         ev.UserMessage(turn_id="t1", text="hi"),

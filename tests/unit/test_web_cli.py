@@ -59,10 +59,18 @@ def test_the_real_server_serves_the_page_and_socket_then_stops_on_ctrl_c(tmp_pat
             exchange = http.get(f"/?token={server.token}")
             assert exchange.status_code == 303 and exchange.headers["location"] == "/"
             page = http.get("/")
-            assert page.status_code == 200 and "The agent chat is not here yet" in page.text
+            assert page.status_code == 200 and 'hx-post="/sessions"' in page.text
             cookie = f"codesm_owner_{server.port}={http.cookies[f'codesm_owner_{server.port}']}"
+            csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+            assert csrf is not None
+            created = http.post(
+                "/sessions",
+                headers={"x-csrf-token": csrf.group(1), "origin": server.base_url},
+            )
+            assert created.status_code == 303
+            session_path = created.headers["location"]
 
-        ws_url = f"ws://127.0.0.1:{server.port}/ws"
+        ws_url = f"ws://127.0.0.1:{server.port}/ws{session_path}"
         with pytest.raises(InvalidStatus) as refused:
             connect(
                 ws_url, origin=Origin("http://evil.example"), additional_headers={"Cookie": cookie}
@@ -73,8 +81,6 @@ def test_the_real_server_serves_the_page_and_socket_then_stops_on_ctrl_c(tmp_pat
             ws_url, origin=Origin(server.base_url), additional_headers={"Cookie": cookie}
         ) as ws:
             assert "connected" in str(ws.recv(timeout=5))
-            ws.send('{"type": "ping"}')
-            assert "pong 1" in str(ws.recv(timeout=5))
             status, out, err = server.interrupt(timeout=8)
 
     assert status == 0, err

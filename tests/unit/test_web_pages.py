@@ -1,4 +1,4 @@
-"""The pages, the live socket placeholder and the Host parser, through Starlette's TestClient."""
+"""The pages, the htmx setup and the Host parser, through Starlette's TestClient."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 
-from codesm.web.app import STATIC_DIR, create_app
+from codesm.web.app import STATIC_DIR
 from codesm.web.auth import OwnerAuth, new_owner_token
 from codesm.web.config import WebConfig
 from codesm.web.hosts import ServedHosts, parse_authority
+from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -58,39 +58,68 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(workspace: Path) -> Iterator[TestClient]:
-    app = create_app(WebConfig(workspace=workspace, port=PORT, owner_token=TOKEN))
-    with TestClient(app, base_url=BASE) as test_client:
+def web(workspace: Path, tmp_path: Path) -> WebApp:
+    return make_web_app(workspace, tmp_path / "codesm.db")
+
+
+@pytest.fixture
+def client(web: WebApp) -> Iterator[TestClient]:
+    with client_for(web) as test_client:
         yield test_client
 
 
-def test_the_page_shows_the_workspace_and_says_the_chat_is_not_built_yet(
-    client: TestClient, workspace: Path
+def test_with_no_session_yet_the_page_offers_a_composer_that_starts_one(
+    client: TestClient, web: WebApp
 ) -> None:
-    page = client.get("/", headers=COOKIE).text
-    assert "The agent chat is not here yet" in page
-    assert "agent: not available yet" in page
-    assert 'id="connection-state"' in page
-    assert "&lt;img src=x onerror=alert(1)&gt;&#34;" in page
-    assert HOSTILE_NAME not in page
-
-
-def test_a_session_page_names_its_session(client: TestClient) -> None:
-    page = client.get("/s/abc_123-X", headers=COOKIE)
+    page = client.get("/", headers=web.cookie)
     assert page.status_code == 200
-    assert "abc_123-X" in page.text
+    assert 'hx-post="/sessions"' in page.text and "What should we build?" in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;&#34;" in page.text
+    assert HOSTILE_NAME not in page.text
 
 
-@pytest.mark.parametrize("session_id", ["a.b", "x" * 65, "%3Cscript%3E"])
-def test_a_malformed_session_id_is_not_found(client: TestClient, session_id: str) -> None:
-    assert client.get(f"/s/{session_id}", headers=COOKIE).status_code == 404
+def test_the_entry_page_redirects_to_the_newest_session(client: TestClient, web: WebApp) -> None:
+    new_session(client, web)
+    newest = new_session(client, web)
+    response = client.get("/", headers=web.cookie)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/s/{newest}"
 
 
-def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(client: TestClient) -> None:
-    tags = tags_of(client.get("/", headers=COOKIE).text)
+def test_a_session_page_has_the_three_panes_the_status_bar_and_its_socket(
+    client: TestClient, web: WebApp
+) -> None:
+    sid = new_session(client, web)
+    page = client.get(f"/s/{sid}", headers=web.cookie)
+    assert page.status_code == 200
+    for marker in (
+        'id="sidebar"',
+        'id="transcript"',
+        'id="codepane"',
+        'id="status-mode"',
+        'id="status-permission"',
+        'id="status-usage"',
+        f'ws-connect="/ws/s/{sid}"',
+    ):
+        assert marker in page.text, marker  # fmt: skip
+    assert f'id="session-{sid}"' in page.text
+
+
+@pytest.mark.parametrize("session_id", ["a.b", "x" * 65, "%3Cscript%3E", "missing"])
+def test_a_malformed_or_unknown_session_id_is_not_found(
+    client: TestClient, web: WebApp, session_id: str
+) -> None:
+    assert client.get(f"/s/{session_id}", headers=web.cookie).status_code == 404
+
+
+def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(
+    client: TestClient, web: WebApp
+) -> None:
+    sid = new_session(client, web)
+    tags = tags_of(client.get(f"/s/{sid}", headers=web.cookie).text)
     metas = {a.get("name"): a.get("content") for t, a in tags if t == "meta" and a.get("name")}
     assert json.loads(metas["htmx-config"] or "") == HTMX_CONFIG
-    assert metas["csrf-token"] == AUTH.csrf_token
+    assert metas["csrf-token"] == web.auth.csrf_token
     scripts = [a for t, a in tags if t == "script"]
     assert [a["src"] for a in scripts] == [
         "/static/vendor/htmx.min.js",
@@ -108,32 +137,6 @@ def test_the_vendored_files_are_served_and_match_their_recorded_hashes(client: T
         assert "javascript" in response.headers["content-type"]
         assert hashlib.sha256(response.content).hexdigest() in notes
     assert "htmx.org" in notes and "2.0.11" in notes and "htmx-ext-ws" in notes and "2.0.4" in notes
-
-
-def test_the_websocket_announces_itself_and_answers_pings(client: TestClient) -> None:
-    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
-        assert "connected" in ws.receive_text()
-        for n in (1, 2):
-            ws.send_json({"type": "ping", "HEADERS": {"HX-Request": "true"}})
-            reply = ws.receive_text()
-            assert 'id="ws-reply"' in reply and f"pong {n}" in reply
-
-
-def test_the_websocket_escapes_an_unsupported_message_type(client: TestClient) -> None:
-    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
-        ws.receive_text()
-        ws.send_json({"type": "<script>alert(1)</script>"})
-        reply = ws.receive_text()
-        assert "<script>" not in reply and "&lt;script&gt;" in reply
-
-
-def test_the_websocket_closes_on_a_frame_that_is_not_a_json_object(client: TestClient) -> None:
-    with client.websocket_connect(f"ws://127.0.0.1:{PORT}/ws", headers=WS_HEADERS) as ws:
-        ws.receive_text()
-        ws.send_text("[1, 2]")
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_text()
-        assert closed.value.code == 1003
 
 
 @pytest.mark.parametrize(

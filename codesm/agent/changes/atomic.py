@@ -18,19 +18,20 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write `data` to `path` via a temp file in the same directory, fsync, and rename.
 
-    An existing file keeps its permission bits; a new one gets the umask's default. Parent
-    directories are created. The directory is fsynced after the rename so the new name survives
-    a power cut.
+    The file gets `mode` when given; otherwise an existing file keeps its permission bits and a
+    new one gets the umask's default. Parent directories are created. The directory is fsynced
+    after the rename so the new name survives a power cut.
     """
     parent = path.parent
     parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        mode = _DEFAULT_MODE & ~_umask()
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = _DEFAULT_MODE & ~_umask()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesm-tmp", dir=parent)
     try:
         with os.fdopen(fd, "wb") as f:

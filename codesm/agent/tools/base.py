@@ -27,6 +27,7 @@ from codesm.workspace.paths import relative_to_root, resolve_in_workspace
 
 __all__ = [
     "Params",
+    "RunTool",
     "Tool",
     "ToolContext",
     "ToolFailure",
@@ -57,6 +58,11 @@ async def _discard_output(_delta: str) -> None:
     return None
 
 
+RunTool = Callable[[str, str, dict[str, Any]], Awaitable[ToolResult]]
+"""`run_tool(call_id, tool_name, arguments)`: run one inner call of `batch` through the same
+permission, approval and execution path as a top-level call."""
+
+
 @dataclass
 class ToolContext:
     """Everything a tool may touch, injected per call.
@@ -74,6 +80,11 @@ class ToolContext:
     todos: TodoStore
     emit_output: Callable[[str], Awaitable[None]] = _discard_output
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    before_shell: Callable[[], Awaitable[str | None]] | None = None
+    """Called by `bash` before it runs a command, to snapshot the workspace for undo; what it
+    returns (a snapshot id) goes into the result's metadata as `snapshot`."""
+    run_tool: RunTool | None = None
+    """Set by the runner for tools that dispatch other calls (`batch`); None inside a batch."""
 
 
 def resolve_path(
@@ -116,11 +127,20 @@ class Tool(Generic[P]):
     name: ClassVar[str]
     params: type[P]
     read_only: ClassVar[bool] = False
+    dispatches_calls: ClassVar[bool] = False
+    """True for `batch`: its inner calls are each decided by the permission engine, so the
+    runner lets only a deny rule stop the call itself."""
 
     @property
     def description(self) -> str:
         """The text the model reads, from `<name>.txt` beside the tool's module."""
         return _load_description(type(self).__module__, self.name)
+
+    def permission_paths(self, arguments: dict[str, Any]) -> tuple[str, ...]:
+        """The paths the permission engine checks for a call with these raw arguments."""
+        return tuple(
+            str(arguments[k]) for k in ("path", "file_path") if isinstance(arguments.get(k), str)
+        )
 
     async def run(self, params: P, ctx: ToolContext) -> ToolResult:
         raise NotImplementedError

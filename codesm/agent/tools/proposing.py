@@ -11,6 +11,7 @@ from pathlib import Path
 from codesm import native
 from codesm.agent.changes.model import (
     ChangeKind,
+    ChangeOutcome,
     DiffHunk,
     DiffLine,
     ProposedChange,
@@ -156,7 +157,13 @@ async def build_change(
 
 async def submit(ctx: ToolContext, change: ProposedChange, summary: str) -> ToolResult:
     """Hand the change to the sink and describe the outcome for the model."""
-    outcome = await ctx.changes.propose(change)
+    return describe_outcome(ctx, change, await ctx.changes.propose(change), summary)
+
+
+def describe_outcome(
+    ctx: ToolContext, change: ProposedChange, outcome: ChangeOutcome, summary: str
+) -> ToolResult:
+    """The result the model reads for one change's outcome; keeps the read ledger in step."""
     meta: dict[str, object] = {
         "path": change.path,
         "change_id": change.change_id,

@@ -9,13 +9,18 @@ from pydantic import BaseModel
 
 from codesm.agent.messages import ToolSpec
 from codesm.agent.tools.base import Tool
+from codesm.agent.tools.bash import BashTool
+from codesm.agent.tools.batch import BatchTool
 from codesm.agent.tools.edit import EditTool
 from codesm.agent.tools.glob import GlobTool
 from codesm.agent.tools.grep import GrepTool
 from codesm.agent.tools.ls import LsTool
 from codesm.agent.tools.multiedit import MultiEditTool
+from codesm.agent.tools.patch import PatchTool
 from codesm.agent.tools.read import ReadTool
 from codesm.agent.tools.todo import TodoReadTool, TodoWriteTool
+from codesm.agent.tools.webfetch import WebFetchTool
+from codesm.agent.tools.websearch import WebSearchTool
 from codesm.agent.tools.write import WriteTool
 
 AnyTool = Tool[Any]
@@ -28,11 +33,16 @@ def builtin_tools() -> list[AnyTool]:
         WriteTool(),
         EditTool(),
         MultiEditTool(),
+        PatchTool(),
         GlobTool(),
         GrepTool(),
         LsTool(),
+        BashTool(),
+        WebFetchTool(),
+        WebSearchTool(),
         TodoWriteTool(),
         TodoReadTool(),
+        BatchTool(),
     ]
 
 

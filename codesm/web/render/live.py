@@ -1,0 +1,354 @@
+"""Session events folded into a `SessionView` state, and into htmx out-of-band fragments.
+
+Every element that changes has a stable id (a turn, a message, a tool card and an approval keyed
+by `call_id`, a change keyed by `change_id`). Streamed text is appended to the open message with
+`beforeend` swaps of escaped text; the message is rendered as markdown once, when it is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from codesm.agent.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    AssistantMessage,
+    AssistantTextDelta,
+    ChangeApplied,
+    ChangeProposed,
+    ChangeRedone,
+    ChangeRejected,
+    ChangeUndone,
+    Compaction,
+    Error,
+    ModeChanged,
+    ModelChanged,
+    PermissionModeChanged,
+    Retry,
+    StoredEvent,
+    ThinkingDelta,
+    Title,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolOutputDelta,
+    TurnFinished,
+    TurnStarted,
+    Usage,
+    UserMessage,
+)
+from codesm.web.render.view import (
+    ApprovalView,
+    ChangeView,
+    MessageView,
+    NoticeView,
+    StatusView,
+    ToolView,
+    TurnView,
+    dom_id,
+)
+
+MAX_TURNS_SHOWN = 100
+DELETE_EMPTY_STATE = '<div id="transcript-empty" hx-swap-oob="delete"></div>'
+Macros = Any
+
+
+def append_to(target: str, html: str | Markup) -> str:
+    """An OOB fragment that appends `html` (already safe) inside element `#target`."""
+    return f'<div hx-swap-oob="beforeend:#{target}">{html}</div>'
+
+
+class SessionRenderer:
+    """One page's view of one session; `apply` returns the fragments to push (when live)."""
+
+    def __init__(self, macros: Macros, status: StatusView, model_label: Callable[[str], str]):
+        self.m = macros
+        self.status = status
+        self.model_label = model_label
+        self.entries: list[TurnView | NoticeView] = []
+        self.turns: dict[str, TurnView] = {}
+        self.tools: dict[str, ToolView] = {}
+        self.approvals: dict[str, ApprovalView] = {}
+        self.changes: dict[str, ChangeView] = {}
+        self.last_seq = 0
+        self._notices = 0
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def transcript(self, max_turns: int = MAX_TURNS_SHOWN) -> Markup:
+        turn_positions = [i for i, e in enumerate(self.entries) if isinstance(e, TurnView)]
+        hidden = max(0, len(turn_positions) - max_turns)
+        start = turn_positions[hidden] if hidden else 0
+        return Markup(self.m.transcript(self.entries[start:], hidden))
+
+    # --- folding -----------------------------------------------------------------------------
+
+    def apply(self, stored: StoredEvent, *, live: bool = True) -> list[str]:
+        """Fold one event in; returns its fragments when `live` (else renders nothing)."""
+        if stored.seq <= self.last_seq:
+            return []
+        self.last_seq = stored.seq
+        out: list[str] = []
+        self._fold(stored, out if live else None)
+        return out
+
+    def _turn(self, turn_id: str | None) -> TurnView | None:
+        if turn_id is None:
+            return None
+        turn = self.turns.get(turn_id)
+        if turn is None:  # events of a turn whose start is not in this view
+            turn = TurnView(turn_id, dom_id("turn", turn_id))
+            self.turns[turn_id] = turn
+            self.entries.append(turn)
+        return turn
+
+    def _emit(self, out: list[str] | None, make: Callable[[], str | Markup]) -> None:
+        if out is not None:
+            out.append(str(make()))
+
+    def _fold(self, stored: StoredEvent, out: list[str] | None) -> None:
+        event = stored.event
+        m = self.m
+        match event:
+            case TurnStarted():
+                fresh = not any(isinstance(e, TurnView) for e in self.entries)
+                turn = self._turn(event.turn_id)
+                assert turn is not None
+                turn.status = "running"
+                self.status.running = True
+                if fresh:
+                    self._emit(out, lambda: DELETE_EMPTY_STATE)
+                self._emit(out, lambda: append_to("transcript", m.turn(turn)))
+                self._emit(out, lambda: m.run_state(self.status))
+            case UserMessage():
+                turn = self._turn(event.turn_id)
+                assert turn is not None
+                turn.user_text = event.text
+                self._emit(out, lambda: m.user_message(turn))
+            case AssistantTextDelta() | ThinkingDelta():
+                turn = self._turn(event.turn_id)
+                assert turn is not None
+                self._delta(turn, event, out)
+            case AssistantMessage():
+                turn = self._turn(event.turn_id)
+                assert turn is not None
+                self._final_message(turn, event, out)
+            case ToolCallStarted():
+                owner = self._turn(event.turn_id)
+                assert owner is not None
+                self._close_message(owner, out)
+                tool = ToolView(
+                    dom_id("tool", event.call_id), event.call_id, event.name, event.arguments,
+                    started=stored.ts,
+                )  # fmt: skip
+                self.tools[event.call_id] = tool
+                owner.items.append(tool)
+                self._emit(out, lambda: append_to(f"{owner.dom}-body", m.tool(tool)))
+            case ToolOutputDelta():
+                tool_or_none = self.tools.get(event.call_id)
+                if tool_or_none is not None:
+                    running = tool_or_none
+                    kept = running.add_output(event.text)
+                    if kept:
+                        self._emit(out, lambda: append_to(f"{running.dom}-out", escape(kept)))
+            case ToolCallFinished():
+                finished = self.tools.get(event.call_id)
+                if finished is not None:
+                    finished.result = event.content
+                    finished.is_error = event.is_error
+                    finished.interrupted = event.interrupted
+                    finished.finished = stored.ts
+                    self._emit(out, lambda: m.tool(finished))
+            case ApprovalRequested():
+                self._approval_requested(event, out)
+            case ApprovalDecided():
+                self._approval_decided(event, out)
+            case ChangeProposed():
+                turn = self._turn(event.turn_id)
+                assert turn is not None
+                self._close_message(turn, out)
+                change = ChangeView(
+                    dom_id("change", event.change_id), event.change_id, event.call_id,
+                    event.paths, event.diff,
+                )  # fmt: skip
+                self.changes[event.change_id] = change
+                turn.items.append(change)
+                self._emit(out, lambda: append_to(f"{turn.dom}-body", m.change(change, turn)))
+            case ChangeApplied() | ChangeRejected():
+                self._change_outcome(event, out)
+            case ChangeUndone() | ChangeRedone():
+                undone = self.changes.get(event.change_id)
+                if undone is not None:
+                    undone.status = "undone" if isinstance(event, ChangeUndone) else "applied"
+                    holder = self.turns.get(event.turn_id or "") or self._owner_of(undone)
+                    if holder is not None:
+                        self._emit(out, lambda: self.m.change(undone, holder))
+            case Usage():
+                self.status.cost_usd += event.cost_usd
+                self.status.context_tokens = (
+                    event.input_tokens
+                    + event.cache_read_tokens
+                    + event.cache_write_tokens
+                    + event.output_tokens
+                )
+                self._emit(out, lambda: m.status_usage(self.status))
+            case Compaction():
+                text = f"Earlier messages were summarised ({event.tokens_before:,} -> "
+                text += f"{event.tokens_after:,} tokens)."
+                self._notice(event.turn_id, "compaction", text, out)
+            case Title():
+                self.status.title = event.title
+                self._emit(out, lambda: m.session_title(self.status))
+            case Error():
+                self._notice(event.turn_id, "error", event.message, out)
+            case Retry():
+                text = f"Retrying in {event.delay_s:.1f} s (attempt {event.attempt})"
+                self._notice(
+                    event.turn_id, "retry", f"{text}: {event.reason}" if event.reason else text, out
+                )
+            case TurnFinished():
+                self._turn_finished(event, out)
+            case ModeChanged():
+                self.status.mode = event.mode
+                self._emit(out, lambda: m.status_mode(self.status))
+            case PermissionModeChanged():
+                self.status.permission_mode = event.permission_mode
+                self._emit(out, lambda: m.status_permission(self.status))
+            case ModelChanged():
+                self.status.model = self.model_label(event.model)
+                self._emit(out, lambda: m.status_model(self.status))
+
+    def _delta(
+        self, turn: TurnView, event: AssistantTextDelta | ThinkingDelta, out: list[str] | None
+    ) -> None:
+        msg = turn.open_message
+        thinking = isinstance(event, ThinkingDelta)
+        if msg is None or (thinking and msg.text_parts):
+            self._close_message(turn, out)
+            turn.messages += 1
+            msg = MessageView(f"{turn.dom}-m{turn.messages}")
+            turn.open_message = msg
+            turn.items.append(msg)
+            (msg.thinking_parts if thinking else msg.text_parts).append(event.text)
+            created = msg
+            self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.message(created)))
+            return
+        (msg.thinking_parts if thinking else msg.text_parts).append(event.text)
+        suffix = "thinking" if thinking else "text"
+        if thinking or len(msg.text_parts) > 1:
+            target = f"{msg.dom}-{suffix}"
+            self._emit(out, lambda: append_to(target, escape(event.text)))
+        else:  # the first text after thinking: the text element does not exist yet
+            current = msg
+            self._emit(out, lambda: self.m.message(current))
+
+    def _final_message(
+        self, turn: TurnView, event: AssistantMessage, out: list[str] | None
+    ) -> None:
+        msg = turn.open_message
+        thinking = "".join(part.text for part in event.thinking)
+        if msg is None and not event.text and not thinking:
+            return
+        created = msg is None
+        if msg is None:
+            turn.messages += 1
+            msg = MessageView(f"{turn.dom}-m{turn.messages}")
+            turn.items.append(msg)
+        msg.text_parts = [event.text]
+        msg.thinking_parts = [thinking] if thinking else msg.thinking_parts
+        msg.streaming = False
+        msg.incomplete = event.incomplete
+        turn.open_message = None
+        final = msg
+        if created:
+            self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.message(final)))
+        else:
+            self._emit(out, lambda: self.m.message(final))
+
+    def _close_message(self, turn: TurnView, out: list[str] | None) -> None:
+        msg = turn.open_message
+        if msg is None:
+            return
+        msg.streaming = False
+        turn.open_message = None
+        self._emit(out, lambda: self.m.message(msg))
+
+    def _approval_requested(self, event: ApprovalRequested, out: list[str] | None) -> None:
+        turn = self._turn(event.turn_id)
+        assert turn is not None
+        self._close_message(turn, out)
+        approval = ApprovalView(
+            dom_id("approval", event.call_id), event.call_id, event.kind, event.title,
+            event.detail, event.reason, event.change_id,
+        )  # fmt: skip
+        self.approvals[event.call_id] = approval
+        change = self.changes.get(event.change_id) if event.change_id else None
+        if change is not None:
+            change.approval = approval
+            self._emit(out, lambda: self.m.change(change, turn))
+            return
+        turn.items.append(approval)
+        self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.approval(approval, turn)))
+
+    def _approval_decided(self, event: ApprovalDecided, out: list[str] | None) -> None:
+        approval = self.approvals.get(event.call_id)
+        turn = self._turn(event.turn_id)
+        if approval is None or turn is None:
+            return
+        approval.decision = event.decision
+        approval.comment = event.comment
+        approval.source = event.source
+        change = self.changes.get(approval.change_id) if approval.change_id else None
+        if change is not None and change.approval is approval:
+            self._emit(out, lambda: self.m.change(change, turn))
+        else:
+            self._emit(out, lambda: self.m.approval(approval, turn))
+
+    def _change_outcome(self, event: ChangeApplied | ChangeRejected, out: list[str] | None) -> None:
+        change = self.changes.get(event.change_id)
+        turn = self._turn(event.turn_id)
+        if change is None or turn is None:
+            return
+        if isinstance(event, ChangeApplied):
+            change.status = "applied"
+        else:
+            change.status = "dry run" if event.reason == "dry_run" else "rejected"
+            if event.reason == "conflict":
+                change.status = "conflict"
+            change.comment = event.comment
+        self._emit(out, lambda: self.m.change(change, turn))
+
+    def _turn_finished(self, event: TurnFinished, out: list[str] | None) -> None:
+        turn = self._turn(event.turn_id)
+        assert turn is not None
+        self._close_message(turn, out)
+        turn.status = event.status
+        turn.reason = event.reason
+        for item in turn.items:
+            if isinstance(item, MessageView):
+                item.streaming = False
+        self.status.running = any(t.running for t in self.turns.values())
+        for item in turn.items:
+            if isinstance(item, ApprovalView) and item.decision is None:
+                item.decision = "expired"
+                if out is not None:
+                    out.append(str(self.m.approval(item, turn)))
+        self._emit(out, lambda: self.m.turn_status(turn))
+        self._emit(out, lambda: self.m.run_state(self.status))
+
+    def _owner_of(self, change: ChangeView) -> TurnView | None:
+        return next((t for t in self.turns.values() if change in t.items), None)
+
+    def _notice(self, turn_id: str | None, kind: str, text: str, out: list[str] | None) -> None:
+        self._notices += 1
+        notice = NoticeView(f"notice-{self._notices}-{self.last_seq}", kind, text)
+        turn = self._turn(turn_id)
+        if turn is None:
+            self.entries.append(notice)
+            self._emit(out, lambda: append_to("transcript", self.m.notice(notice)))
+            return
+        self._close_message(turn, out)
+        turn.items.append(notice)
+        self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.notice(notice)))

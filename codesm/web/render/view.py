@@ -1,0 +1,198 @@
+"""What a session page shows, as plain data folded from the session's events.
+
+`SessionView` is fed every `StoredEvent` in `seq` order (a replay, then live events); the
+templates render it. Event-specific HTML fragments for live updates are made in `live.py` from the
+same state, so a reload and a live page always show the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from codesm.web.render.markdown import render_markdown
+
+SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+KEY_ARGUMENTS = ("command", "path", "file_path", "pattern", "query", "url", "glob")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+MAX_TOOL_OUTPUT_CHARS = 200_000
+
+
+def dom_id(prefix: str, raw: str) -> str:
+    """An element id safe in HTML and CSS selectors for an id chosen by a model or provider."""
+    if SAFE_ID.fullmatch(raw):
+        return f"{prefix}-{raw}"
+    return f"{prefix}-h{hashlib.sha256(raw.encode()).hexdigest()[:20]}"
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+@dataclass
+class MessageView:
+    dom: str
+    text_parts: list[str] = field(default_factory=list)
+    thinking_parts: list[str] = field(default_factory=list)
+    streaming: bool = True
+    incomplete: bool = False
+    _html: Markup | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def thinking(self) -> str:
+        return "".join(self.thinking_parts)
+
+    @property
+    def html(self) -> Markup:
+        """Rendered once, when the message is final; streaming text is shown escaped as is."""
+        if self._html is None:
+            self._html = render_markdown(self.text)
+        return self._html
+
+
+@dataclass
+class ToolView:
+    dom: str
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    started: datetime
+    output_parts: list[str] = field(default_factory=list)
+    output_chars: int = 0
+    result: str | None = None
+    is_error: bool = False
+    interrupted: bool = False
+    finished: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        if self.result is None:
+            return "running"
+        if self.interrupted:
+            return "interrupted"
+        return "error" if self.is_error else "done"
+
+    @property
+    def key_argument(self) -> str:
+        for key in KEY_ARGUMENTS:
+            value = self.arguments.get(key)
+            if isinstance(value, str) and value:
+                return value[:200]
+        for value in self.arguments.values():
+            if isinstance(value, str | int | float) and str(value):
+                return str(value)[:200]
+        return ""
+
+    @property
+    def output(self) -> str:
+        return "".join(self.output_parts)
+
+    @property
+    def duration(self) -> str:
+        if self.finished is None:
+            return ""
+        seconds = max(0.0, (self.finished - self.started).total_seconds())
+        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+    def add_output(self, text: str) -> str:
+        """Keep streamed output bounded in memory; returns what was kept."""
+        room = MAX_TOOL_OUTPUT_CHARS - self.output_chars
+        kept = strip_ansi(text)[: max(0, room)]
+        self.output_parts.append(kept)
+        self.output_chars += len(kept)
+        return kept
+
+
+@dataclass
+class ApprovalView:
+    dom: str
+    call_id: str
+    kind: str
+    title: str
+    detail: str
+    reason: str | None
+    change_id: str | None
+    decision: str | None = None
+    comment: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class ChangeView:
+    dom: str
+    change_id: str
+    call_id: str
+    paths: list[str]
+    diff: str
+    status: str = "proposed"
+    comment: str | None = None
+    approval: ApprovalView | None = None
+
+
+@dataclass
+class NoticeView:
+    dom: str
+    kind: str
+    text: str
+
+
+Item = MessageView | ToolView | ApprovalView | ChangeView | NoticeView
+
+
+@dataclass
+class TurnView:
+    turn_id: str
+    dom: str
+    user_text: str = ""
+    items: list[Item] = field(default_factory=list)
+    status: str = "running"
+    reason: str | None = None
+    messages: int = 0
+    open_message: MessageView | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+
+@dataclass
+class StatusView:
+    """The status bar: modes, model and money."""
+
+    mode: str
+    permission_mode: str
+    model: str
+    context_window: int | None = None
+    context_tokens: int = 0
+    cost_usd: float = 0.0
+    running: bool = False
+    title: str = ""
+
+    @property
+    def context_label(self) -> str:
+        used = _compact_number(self.context_tokens)
+        if not self.context_window:
+            return f"{used} tokens"
+        share = 100 * self.context_tokens / self.context_window
+        return f"{used} / {_compact_number(self.context_window)} ({share:.0f}%)"
+
+    @property
+    def cost_label(self) -> str:
+        return f"${self.cost_usd:.4f}" if self.cost_usd < 1 else f"${self.cost_usd:.2f}"
+
+
+def _compact_number(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 1_000:
+        return f"{value / 1_000:.1f}k"
+    return str(value)

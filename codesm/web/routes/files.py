@@ -1,0 +1,51 @@
+"""Code pane routes: one level of the file tree, and a file preview. Read-only."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from codesm.errors import PathOutsideWorkspace, WorkspacePathError
+from codesm.web.context import web_context
+from codesm.web.workspace_files import preview, tree_level
+
+
+def _refuse(exc: Exception) -> HTTPException:
+    if isinstance(exc, PathOutsideWorkspace | PermissionError):
+        return HTTPException(403, "outside the workspace")
+    return HTTPException(404, "no such file or folder")
+
+
+async def file_tree(request: Request) -> Response:
+    """The children of one folder (`?path=`, default the workspace root)."""
+    ctx = web_context(request)
+    try:
+        entries, truncated = await tree_level(
+            ctx.config.workspace, request.query_params.get("path", "")
+        )
+    except (WorkspacePathError, OSError, ValueError) as exc:
+        raise _refuse(exc) from exc
+    html = ctx.macros("partials/files.html").tree_level(entries, truncated)
+    return HTMLResponse(str(html), headers={"cache-control": "no-store"})
+
+
+async def file_view(request: Request) -> Response:
+    """A syntax-highlighted preview of one file (`?path=`)."""
+    ctx = web_context(request)
+    path = request.query_params.get("path", "")
+    if not path:
+        raise HTTPException(404, "no file named")
+    try:
+        shown = await preview(ctx.config.workspace, path)
+    except (WorkspacePathError, OSError, ValueError) as exc:
+        raise _refuse(exc) from exc
+    html = ctx.macros("partials/files.html").preview(shown)
+    return HTMLResponse(str(html), headers={"cache-control": "no-store"})
+
+
+routes = [
+    Route("/files/tree", file_tree, name="file_tree"),
+    Route("/files/view", file_view, name="file_view"),
+]

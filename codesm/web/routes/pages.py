@@ -1,0 +1,91 @@
+"""Page routes: the workspace entry, a session's page, and the health check."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from codesm.store import SessionRecord
+from codesm.web.context import WebContext, web_context
+from codesm.web.render.view import StatusView
+from codesm.web.session_state import load_renderer, model_label, provider_hint, sidebar_sessions
+from codesm.web.workspace_files import tree_level
+
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness probe; public, reveals nothing."""
+    return PlainTextResponse("ok")
+
+
+async def index(request: Request) -> Response:
+    """The newest session's page; with no session yet, an empty page whose first prompt makes one.
+
+    A GET never writes, so the first session is created by the composer's POST, not here.
+    """
+    ctx = web_context(request)
+    latest = await ctx.runtime.latest_session()
+    if latest is not None:
+        return RedirectResponse(f"/s/{latest.id}", 303, {"cache-control": "no-store"})
+    return await _render(request, ctx, None)
+
+
+async def session_page(request: Request) -> Response:
+    """A session's own bookmarkable page."""
+    ctx = web_context(request)
+    session = await find_session(ctx, request.path_params["session_id"])
+    return await _render(request, ctx, session)
+
+
+async def find_session(ctx: WebContext, session_id: str) -> SessionRecord:
+    if not SESSION_ID.fullmatch(session_id):
+        raise HTTPException(404, "no such session")
+    session = await ctx.runtime.store.sessions.get(session_id)
+    if session is None or session.project_id != ctx.runtime.project_id:
+        raise HTTPException(404, "no such session")
+    return session
+
+
+async def _render(request: Request, ctx: WebContext, session: SessionRecord | None) -> Response:
+    runtime = ctx.runtime
+    workspace = ctx.config.workspace
+    if session is not None:
+        renderer = await load_renderer(ctx, session)
+        status, transcript = renderer.status, renderer.transcript()
+    else:
+        label, window = model_label(runtime, None, runtime.settings.mode)
+        status = StatusView(runtime.settings.mode, runtime.permission_mode, label, window)
+        transcript = ctx.macros("partials/live.html").transcript([], 0)
+    sessions, costs = await sidebar_sessions(runtime, session)
+    tree, truncated = await tree_level(workspace, ".")
+    return ctx.templates.TemplateResponse(
+        request,
+        "session.html",
+        {
+            "version": ctx.version,
+            "workspace_name": workspace.name or str(workspace),
+            "workspace_path": str(workspace),
+            "session_id": session.id if session else None,
+            "status": status,
+            "transcript": transcript,
+            "sessions": sessions,
+            "costs": costs,
+            "tree": tree,
+            "tree_truncated": truncated,
+            "provider_hint": provider_hint(runtime),
+            "connection_state": "connecting" if session else "idle",
+        },
+        headers={"cache-control": "no-store"},
+    )
+
+
+routes = [
+    Route("/", index, name="index"),
+    Route("/s/{session_id}", session_page, name="session"),
+    Route("/healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,190 @@
+"""One browser tab's live link to one session: replay, then follow the hub; ops in.
+
+Out: the session's events as htmx out-of-band fragments. A replay of the whole transcript goes in
+one frame; live fragments queue for a single sender task that coalesces whatever is waiting into
+one frame, so a slow browser delays only itself. The queue is bounded: when it is full the
+follower waits, its hub subscription fills, and the hub marks it lagging and lets it re-read the
+store later (the hub itself never waits for a reader).
+
+In: `ws-send` frames (JSON of a form's fields). Each must carry the page's CSRF token; it is then
+turned into an op with `parse_op` and handed to the session's agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from codesm.agent.events import OP_TYPES, SubmitPrompt, Title, parse_op
+from codesm.errors import CodesmError
+from codesm.store import SessionRecord
+from codesm.web.context import WebContext
+from codesm.web.render.live import SessionRenderer
+from codesm.web.session_state import load_renderer, provider_hint, sidebar_sessions
+
+log = logging.getLogger(__name__)
+
+QUEUE_FRAMES = 256
+MAX_FRAME_CHARS = 512 * 1024
+FORM_NOISE = frozenset({"HEADERS", "csrf_token"})
+UNSUPPORTED_DATA = 1003
+POLICY_VIOLATION = 1008
+CONNECTED = '<span id="connection-state" class="conn conn-connected" role="status">connected</span>'
+
+
+class SessionLink:
+    def __init__(self, ctx: WebContext, websocket: WebSocket, session: SessionRecord) -> None:
+        self.ctx = ctx
+        self.websocket = websocket
+        self.session = session
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(QUEUE_FRAMES)
+        self.live = ctx.macros("partials/live.html")
+
+    async def run(self) -> None:
+        renderer = await load_renderer(self.ctx, self.session)
+        await self.outbox.put(self._replay(renderer))
+        tasks = [
+            asyncio.create_task(self._send_loop()),
+            asyncio.create_task(self._follow(renderer)),
+        ]
+        try:
+            await self._receive_loop()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                    await task
+
+    def _replay(self, renderer: SessionRenderer) -> str:
+        m, status = self.live, renderer.status
+        return "".join(
+            str(part)
+            for part in (
+                CONNECTED,
+                f'<div id="transcript" hx-swap-oob="innerHTML">{renderer.transcript()}</div>',
+                m.session_title(status),
+                m.status_mode(status),
+                m.status_permission(status),
+                m.status_model(status),
+                m.status_usage(status),
+                m.run_state(status),
+            )
+        )
+
+    async def _send_loop(self) -> None:
+        while True:
+            parts = [await self.outbox.get()]
+            size = len(parts[0])
+            while size < MAX_FRAME_CHARS and not self.outbox.empty():
+                parts.append(self.outbox.get_nowait())
+                size += len(parts[-1])
+            await self.websocket.send_text("".join(parts))
+
+    async def _follow(self, renderer: SessionRenderer) -> None:
+        runtime = self.ctx.runtime
+        async with runtime.hub.subscribe(self.session.id, after_seq=renderer.last_seq) as events:
+            async for stored in events:
+                try:
+                    fragments = renderer.apply(stored)
+                    if isinstance(stored.event, Title):
+                        fragments.append(await self._sidebar())
+                except Exception:  # one bad event must not end the page's live view
+                    log.exception("rendering event %s of %s", stored.seq, self.session.id)
+                    continue
+                if fragments:
+                    await self.outbox.put("".join(fragments))
+
+    async def _sidebar(self) -> str:
+        sessions, costs = await sidebar_sessions(self.ctx.runtime, self.session)
+        html = self.ctx.macros("partials/sidebar.html").session_list(
+            sessions, self.session.id, costs
+        )
+        return str(html)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            frame = _json_object(message.get("text"))
+            if frame is None:
+                await self.websocket.close(UNSUPPORTED_DATA, "expected a JSON object")
+                return
+            token = frame.get("csrf_token")
+            if not isinstance(token, str) or not hmac.compare_digest(
+                token.encode(), self.ctx.csrf_token.encode()
+            ):
+                await self.websocket.close(POLICY_VIOLATION, "missing or wrong CSRF token")
+                return
+            await self._handle(frame)
+
+    async def _handle(self, frame: dict[str, Any]) -> None:
+        fields = op_fields(frame)
+        if fields is None:
+            return await self._flash("error", "That action is not supported.")
+        runtime = self.ctx.runtime
+        try:
+            op = parse_op(fields)
+        except CodesmError:
+            return await self._flash("error", "That action was not understood.")
+        if isinstance(op, SubmitPrompt):
+            if not op.text.strip():
+                return None
+            hint = provider_hint(runtime)
+            if hint is not None:
+                return await self._flash("warn", hint)
+        elif (
+            op.type != "set_mode"
+            and op.type != "set_permission_mode"
+            and (self.session.id not in runtime.agents)
+        ):
+            return None  # nothing is running or waiting in this session yet
+        session = await runtime.store.sessions.get(self.session.id)
+        if session is None:
+            return await self._flash("error", "This session was deleted.")
+        agent = await runtime.agent(session)
+        try:
+            await agent.handle(op)
+        except CodesmError as exc:
+            await self._flash("error", str(exc))
+        else:
+            await self._flash("clear", "")
+        return None
+
+    async def _flash(self, kind: str, text: str) -> None:
+        html = self.ctx.templates.env.get_template("partials/flash.html").render(
+            kind=kind, text=text
+        )
+        await self.outbox.put(html)
+
+
+def op_fields(frame: dict[str, Any]) -> dict[str, Any] | None:
+    """A ws-send frame's form fields as the fields of an op (None for an unknown op type)."""
+    fields = {k: v for k, v in frame.items() if k not in FORM_NOISE}
+    if fields.get("type") not in OP_TYPES:
+        return None
+    if fields.get("comment") == "":
+        fields.pop("comment")
+    hunks = fields.get("hunks")
+    if isinstance(hunks, str):
+        fields["hunks"] = [int(h) for h in hunks.split(",") if h.strip().isdigit()]
+    elif isinstance(hunks, list):
+        fields["hunks"] = [int(h) for h in hunks if str(h).strip().isdigit()]
+    return fields
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    return frame if isinstance(frame, dict) else None

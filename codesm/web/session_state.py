@@ -1,0 +1,87 @@
+"""Loading what a session page shows from the runtime: the folded transcript, the status bar,
+the sidebar's sessions and the connect-a-provider hint. Shared by the page and its WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+
+from codesm.agent.providers.registry import PROVIDER_ENV, how_to_enable
+from codesm.agent.runtime import Runtime
+from codesm.errors import CodesmError
+from codesm.store import SessionRecord
+from codesm.web.context import WebContext
+from codesm.web.render.live import SessionRenderer
+from codesm.web.render.view import StatusView
+
+SIDEBAR_LIMIT = 50
+
+
+def provider_hint(runtime: Runtime) -> str | None:
+    """What to do when no provider is configured (None when one is)."""
+    if runtime.models.providers:
+        return None
+    ways = [
+        f"{how_to_enable(name)} ({name})" for name in PROVIDER_ENV if name != "openai-compatible"
+    ]
+    return (
+        "No model provider is configured, so the agent cannot answer yet. "
+        + "; ".join(ways)
+        + ", or store a key with `codesm login anthropic`, then restart `codesm web`. "
+        "Sessions, files and history work without one."
+    )
+
+
+def model_label(runtime: Runtime, model: str | None, mode: str) -> tuple[str, int | None]:
+    """The model id a session will use and its context window; a hint when none is available."""
+    try:
+        resolved = runtime.models.resolve(model, mode)  # type: ignore[arg-type]
+    except CodesmError:
+        return (model or "no provider"), None
+    return resolved.info.id, resolved.info.context_window
+
+
+async def load_renderer(ctx: WebContext, session: SessionRecord) -> SessionRenderer:
+    """A renderer with every stored event of `session` folded in (nothing rendered yet)."""
+    runtime = ctx.runtime
+    label, window = model_label(runtime, session.model, session.mode)
+    agent = runtime.agents.get(session.id)
+    status = StatusView(
+        mode=session.mode,
+        permission_mode=agent.deps.permissions.mode if agent else runtime.permission_mode,
+        model=label,
+        context_window=window,
+        title=session.title,
+    )
+
+    def label_of(model: str) -> str:
+        return model_label(runtime, model, status.mode)[0]
+
+    renderer = SessionRenderer(ctx.macros("partials/live.html"), status, label_of)
+    after = 0
+    while True:
+        page = await runtime.store.events_after(session.id, after, 2000)
+        for stored in page:
+            renderer.apply(stored, live=False)
+        if len(page) < 2000:
+            break
+        after = page[-1].seq
+    if agent is not None:
+        status.permission_mode = agent.deps.permissions.mode
+    return renderer
+
+
+async def sidebar_sessions(
+    runtime: Runtime, current: SessionRecord | None, query: str = ""
+) -> tuple[list[SessionRecord], dict[str, float]]:
+    """The sidebar's sessions (the current one always among them) and their costs."""
+    store = runtime.store
+    if query.strip():
+        sessions = await store.sessions.search(query, project_id=runtime.project_id)
+    else:
+        sessions = await store.sessions.list_recent(
+            project_id=runtime.project_id, limit=SIDEBAR_LIMIT
+        )
+        if current is not None and all(s.id != current.id for s in sessions):
+            sessions.append(current)
+    totals = await asyncio.gather(*(store.usage.totals(session_id=s.id) for s in sessions))
+    return sessions, {s.id: t.cost_usd for s, t in zip(sessions, totals, strict=True)}

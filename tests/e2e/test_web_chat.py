@@ -1,0 +1,213 @@
+"""The chat in a real browser: Chromium driving a real `codesm web` process whose agent talks to
+the scripted LLM server. Prompts stream, tool calls get cards, edits wait for review, and a reload
+replays the transcript, all without a single console error or CSP violation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
+from tests.web_live_server import LiveServer, live_server
+
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.browser_support import CHROMIUM, chromium, screenshot, watch_console
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed"),
+]
+TITLE_TURN = Turn(text="Greeting the project")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "my-project"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text('def greet(name):\n    return f"Hello, {name}"\n')
+    (root / "notes.txt").write_text("alpha\nbeta\ngamma\n")
+    return root
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, workspace: Path, scripted_llm: ScriptedLLMServer
+) -> Iterator[LiveServer]:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
+    }
+    with live_server(workspace, env_overrides=env) as running:
+        yield running
+
+
+def open_new_session(browser: Browser, server: LiveServer) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    problems = watch_console(page)
+    page.goto(server.launch_url)
+    page.get_by_role("button", name="+ New session").click()
+    page.wait_for_url(f"{server.base_url}/s/*")
+    expect(page.locator("#connection-state")).to_have_text("connected")
+    return page, problems
+
+
+def send(page: Page, text: str) -> None:
+    prompt = page.get_by_label("Message")
+    prompt.fill(text)
+    prompt.press("Enter")
+
+
+def test_a_prompt_streams_an_answer_with_a_tool_card_and_survives_a_reload(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(
+        Turn(
+            text="Let me look at the files.",
+            tool_calls=[ToolCallSpec("ls", {"path": "."}, id="call_ls")],
+        ),
+        Turn(
+            text="The project has `src/app.py` and **notes.txt**.\n\n"
+            "```python\ndef greet(name):\n    return name\n```",
+            delta_size=3,
+        ),
+        TITLE_TURN,
+    )
+    page, problems = open_new_session(browser, server)
+    send(page, "What is in this project?")
+
+    expect(page.locator(".msg-user")).to_have_text("What is in this project?")
+    card = page.locator("#tool-call_ls")
+    expect(card).to_be_visible()
+    expect(card.locator(".badge")).to_have_text("done")
+    answer = page.locator(".msg-assistant .md strong")
+    expect(answer).to_have_text("notes.txt")
+    expect(page.locator(".msg-assistant pre.code-block .k").first).to_have_text("def")
+    expect(page.locator("#run-state")).to_contain_text("ready")
+    expect(page.get_by_label("Message")).to_have_value("")
+    expect(page.locator("#status-usage")).to_contain_text("$")
+    screenshot(page, "web-chat-light")
+
+    page.reload()
+    expect(page.locator("#connection-state")).to_have_text("connected")
+    expect(page.locator(".msg-assistant .md strong")).to_have_text("notes.txt")
+    expect(page.locator("#tool-call_ls .badge")).to_have_text("done")
+    assert problems == []
+
+
+def edit_turns(comment_reply: str = "Understood.") -> list[Turn]:
+    return [
+        Turn(tool_calls=[ToolCallSpec("read", {"path": "notes.txt"}, id="call_read")]),
+        Turn(
+            text="I will rename beta.",
+            tool_calls=[
+                ToolCallSpec(
+                    "edit",
+                    {"path": "notes.txt", "old_string": "beta", "new_string": "BETA"},
+                    id="call_edit",
+                )
+            ],
+        ),
+        Turn(text=comment_reply),
+        TITLE_TURN,
+    ]
+
+
+def test_in_review_mode_an_edit_shows_a_diff_and_accepting_writes_the_file(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer, workspace: Path
+) -> None:
+    scripted_llm.script(*edit_turns("Done: beta is now BETA."))
+    page, problems = open_new_session(browser, server)
+    send(page, "Rename beta in notes.txt")
+
+    change = page.locator("article.change")
+    expect(change.locator(".drow-del .src")).to_have_text("-beta")
+    expect(change.locator(".drow-add .src")).to_have_text("+BETA")
+    assert (workspace / "notes.txt").read_text() == "alpha\nbeta\ngamma\n"
+    screenshot(page, "web-review-pending")
+
+    change.get_by_role("button", name="Accept change").click()
+    expect(change.locator(".badge").first).to_have_text("applied")
+    expect(page.locator(".msg-assistant .md").last).to_have_text("Done: beta is now BETA.")
+    assert (workspace / "notes.txt").read_text() == "alpha\nBETA\ngamma\n"
+    assert problems == []
+
+
+def test_rejecting_an_edit_with_a_comment_leaves_the_file_and_tells_the_model(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer, workspace: Path
+) -> None:
+    scripted_llm.script(*edit_turns("Understood, leaving it."))
+    page, problems = open_new_session(browser, server)
+    send(page, "Rename beta in notes.txt")
+
+    change = page.locator("article.change")
+    change.get_by_label("Comment for the agent").fill("keep it lowercase")
+    change.get_by_role("button", name="Reject").click()
+    expect(change.locator(".badge").first).to_have_text("rejected")
+    expect(page.locator(".msg-assistant .md").last).to_have_text("Understood, leaving it.")
+    assert (workspace / "notes.txt").read_text() == "alpha\nbeta\ngamma\n"
+    assert "keep it lowercase" in str(scripted_llm.completion_requests()[2].body)
+    assert problems == []
+
+
+def test_the_file_tree_opens_folders_and_previews_files_highlighted(
+    browser: Browser, server: LiveServer
+) -> None:
+    page, problems = open_new_session(browser, server)
+    page.locator(".tree-dir summary", has_text="src").click()
+    page.get_by_role("button", name="app.py").click()
+    expect(page.locator("#preview .preview-path")).to_have_text("src/app.py")
+    expect(page.locator("#preview .src .k").first).to_have_text("def")
+    assert problems == []
+
+
+def test_the_sidebar_renames_and_deletes_sessions(browser: Browser, server: LiveServer) -> None:
+    page, problems = open_new_session(browser, server)
+    item = page.locator(".session-item.current")
+    item.get_by_label("Session actions").click()
+    item.get_by_label("New title").fill("Release checklist")
+    item.get_by_role("button", name="Rename").click()
+    expect(page.locator(".session-item.current .session-name")).to_have_text("Release checklist")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    current = page.locator(".session-item.current")
+    current.get_by_label("Session actions").click()
+    current.get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"{server.base_url}/")
+    expect(page.get_by_role("heading", name="What should we build?")).to_be_visible()
+    assert problems == []
+
+
+def test_the_page_in_dark_mode(browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer) -> None:
+    scripted_llm.script(*edit_turns("Done."))
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    problems = watch_console(page)
+    page.goto(server.launch_url)
+    page.get_by_role("button", name="+ New session").click()
+    page.wait_for_url(f"{server.base_url}/s/*")
+    page.locator(".tree-dir summary", has_text="src").click()
+    page.get_by_role("button", name="app.py").click()
+    send(page, "Rename beta in notes.txt")
+    expect(page.locator("article.change .drow-add .src")).to_have_text("+BETA")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(19, 21, 25)"
+    screenshot(page, "web-review-dark")
+    context.close()
+    assert problems == []

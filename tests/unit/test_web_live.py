@@ -1,0 +1,227 @@
+"""The session WebSocket end to end in-process: replay, live fragments, and ops to the agent,
+with the real agent talking to the scripted LLM server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from codesm.web.session_socket import op_fields
+from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
+from tests.unit.web_support import (
+    WS_BASE,
+    WebApp,
+    client_for,
+    make_web_app,
+    new_session,
+    read_until,
+)
+
+FINISHED = 'status-completed"'
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "notes.txt").write_text("alpha\nbeta\n")
+    return root
+
+
+@pytest.fixture
+def web(workspace: Path, tmp_path: Path, scripted_llm: ScriptedLLMServer) -> WebApp:
+    return make_web_app(workspace, tmp_path / "codesm.db", llm=scripted_llm)
+
+
+@pytest.fixture
+def client(web: WebApp) -> Iterator[TestClient]:
+    with client_for(web) as test_client:
+        yield test_client
+
+
+def test_a_prompt_streams_deltas_then_the_rendered_answer(
+    client: TestClient, web: WebApp, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(Turn(text="Hello **world**, this streams.", delta_size=4))
+    sid = new_session(client, web)
+    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        replay = ws.receive_text()
+        assert "connection-state" in replay and 'id="transcript"' in replay
+        ws.send_text(web.frame(type="submit_prompt", text="say hi <b>"))
+        frames = read_until(ws, lambda text: FINISHED in text)
+    assert 'hx-swap-oob="beforeend:#turn-' in frames
+    assert "say hi &lt;b&gt;" in frames and "say hi <b>" not in frames
+    assert "<strong>world</strong>" in frames
+    assert 'id="run-state"' in frames
+
+
+def test_a_tool_call_gets_one_card_that_finishes(
+    client: TestClient, web: WebApp, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("ls", {"path": "."}, id="call_ls_1")]),
+        Turn(text="Listed."),
+    )
+    sid = new_session(client, web)
+    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        ws.receive_text()
+        ws.send_text(web.frame(type="submit_prompt", text="list files"))
+        frames = read_until(ws, lambda text: FINISHED in text)
+    assert frames.count('id="tool-call_ls_1"') >= 2  # appended, then replaced when finished
+    assert "tool-done" in frames and "notes.txt" in frames
+
+
+def edit_script(comment_check: bool = False) -> list[Turn]:
+    return [
+        Turn(tool_calls=[ToolCallSpec("read", {"path": "notes.txt"}, id="call_read")]),
+        Turn(
+            tool_calls=[
+                ToolCallSpec(
+                    "edit",
+                    {"path": "notes.txt", "old_string": "beta", "new_string": "gamma"},
+                    id="call_edit",
+                )
+            ]
+        ),
+        Turn(text="Done editing."),
+    ]
+
+
+@pytest.fixture
+def review_web(workspace: Path, tmp_path: Path, scripted_llm: ScriptedLLMServer) -> WebApp:
+    return make_web_app(
+        workspace, tmp_path / "codesm.db", llm=scripted_llm, permission_mode="review"
+    )
+
+
+def test_in_review_mode_an_edit_shows_its_diff_and_approve_writes_it(
+    review_web: WebApp, scripted_llm: ScriptedLLMServer, workspace: Path
+) -> None:
+    scripted_llm.script(*edit_script())
+    with client_for(review_web) as client:
+        sid = new_session(client, review_web)
+        url = f"{WS_BASE}/ws/s/{sid}"
+        with client.websocket_connect(url, headers=review_web.ws_headers) as ws:
+            ws.receive_text()
+            ws.send_text(review_web.frame(type="submit_prompt", text="change beta"))
+            frames = read_until(ws, lambda text: "Accept change" in text)
+            assert 'class="drow drow-del"' in frames and 'class="drow drow-add"' in frames
+            assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
+            ws.send_text(review_web.frame(type="approve", call_id="call_edit"))
+            frames = read_until(ws, lambda text: FINISHED in text)
+        assert "badge-applied" in frames
+    assert (workspace / "notes.txt").read_text() == "alpha\ngamma\n"
+
+
+def test_denying_an_edit_with_a_comment_leaves_the_file_and_tells_the_model(
+    review_web: WebApp, scripted_llm: ScriptedLLMServer, workspace: Path
+) -> None:
+    scripted_llm.script(*edit_script())
+    with client_for(review_web) as client:
+        sid = new_session(client, review_web)
+        url = f"{WS_BASE}/ws/s/{sid}"
+        with client.websocket_connect(url, headers=review_web.ws_headers) as ws:
+            ws.receive_text()
+            ws.send_text(review_web.frame(type="submit_prompt", text="change beta"))
+            read_until(ws, lambda text: "Accept change" in text)
+            ws.send_text(
+                review_web.frame(type="deny", call_id="call_edit", comment="keep beta please")
+            )
+            frames = read_until(ws, lambda text: FINISHED in text)
+        assert "badge-rejected" in frames and "keep beta please" in frames
+    assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
+    last_request = json.dumps(scripted_llm.completion_requests()[2].body)
+    assert "keep beta please" in last_request
+
+
+def test_a_reconnecting_page_gets_the_transcript_replayed_in_one_frame(
+    client: TestClient, web: WebApp, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(Turn(text="Remember *this*."))
+    sid = new_session(client, web)
+    url = f"{WS_BASE}/ws/s/{sid}"
+    with client.websocket_connect(url, headers=web.ws_headers) as ws:
+        ws.receive_text()
+        ws.send_text(web.frame(type="submit_prompt", text="first"))
+        read_until(ws, lambda text: FINISHED in text)
+    with client.websocket_connect(url, headers=web.ws_headers) as ws:
+        replay = ws.receive_text()
+    assert "<em>this</em>" in replay and ">first<" in replay and FINISHED in replay
+    page = client.get(f"/s/{sid}", headers=web.cookie).text
+    assert "<em>this</em>" in page
+
+
+def test_switching_the_mode_updates_the_status_bar(client: TestClient, web: WebApp) -> None:
+    sid = new_session(client, web)
+    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        ws.receive_text()
+        ws.send_text(web.frame(type="set_mode", mode="rush"))
+        frames = read_until(ws, lambda text: "mode-rush" in text)
+        ws.send_text(web.frame(type="set_permission_mode", permission_mode="dry-run"))
+        frames = read_until(ws, lambda text: 'value="dry-run" selected' in text)
+    assert 'id="status-permission"' in frames
+
+
+def test_a_frame_without_the_csrf_token_closes_the_socket(client: TestClient, web: WebApp) -> None:
+    sid = new_session(client, web)
+    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "submit_prompt", "text": "hi", "csrf_token": "forged"}))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1008
+
+
+def test_an_unknown_action_is_answered_with_a_message_not_a_crash(
+    client: TestClient, web: WebApp
+) -> None:
+    sid = new_session(client, web)
+    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        ws.receive_text()
+        ws.send_text(web.frame(type="<script>alert(1)</script>"))
+        reply = ws.receive_text()
+        ws.send_text(web.frame(type="approve"))
+        second = ws.receive_text()
+    assert "not supported" in reply and "<script>" not in reply
+    assert "not understood" in second
+
+
+def test_a_socket_for_an_unknown_session_says_so_and_closes(
+    client: TestClient, web: WebApp
+) -> None:
+    with client.websocket_connect(f"{WS_BASE}/ws/s/nope", headers=web.ws_headers) as ws:
+        assert "session not found" in ws.receive_text()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 4404
+
+
+def test_without_a_provider_a_prompt_explains_how_to_connect_one(
+    workspace: Path, tmp_path: Path
+) -> None:
+    web = make_web_app(workspace, tmp_path / "codesm.db")
+    with client_for(web) as client:
+        page = client.get("/", headers=web.cookie)
+        assert page.status_code == 200 and "Connect a model provider" in page.text
+        sid = new_session(client, web, prompt="hello?")
+        with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+            ws.receive_text()
+            ws.send_text(web.frame(type="submit_prompt", text="hello?"))
+            reply = ws.receive_text()
+    assert "ANTHROPIC_API_KEY" in reply and "OLLAMA_HOST" in reply
+
+
+def test_form_fields_become_op_fields() -> None:
+    frame = {"type": "deny", "call_id": "c1", "comment": "", "csrf_token": "t", "HEADERS": {}}
+    assert op_fields(frame) == {"type": "deny", "call_id": "c1"}
+    assert op_fields({"type": "approve", "call_id": "c", "hunks": "0, 2"}) == {
+        "type": "approve",
+        "call_id": "c",
+        "hunks": [0, 2],
+    }
+    assert op_fields({"type": "drop_tables"}) is None
