@@ -19,6 +19,7 @@ from codesm.agent import compaction
 from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.history import ChangeHistory
+from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.events import (
     Answer,
     ApprovalRequested,
@@ -103,6 +104,8 @@ class AgentDeps:
     title_with_model: bool = False
     """Ask the rush model for a session title in the background (else the heuristic only)."""
     applier: ChangeApplier | None = None
+    snapshots: WorkspaceSnapshot | None = None
+    """Snapshots around shell commands (None: bash changes cannot be undone)."""
     """Applies and journals edits (default: one on `store` without format-on-save)."""
 
 
@@ -304,6 +307,7 @@ class Agent:
             self.deps.todos,
             applier=self.applier,
             agent=self.agent_name or "agent",
+            snapshots=self.deps.snapshots,
         )
         guard = LoopGuard()
         text = ""

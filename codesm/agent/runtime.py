@@ -16,6 +16,7 @@ from codesm.agent.agent import Agent, AgentDeps
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.formatting import Formatter
 from codesm.agent.changes.recovery import recover_changes
+from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import find_instructions
@@ -184,6 +185,7 @@ class Runtime:
             system_prompt=_cached(system_prompt),
             title_with_model=self.interactive,
             applier=self.applier,
+            snapshots=WorkspaceSnapshot(self.workspace),
             limits=TurnLimits(
                 max_steps=self.settings.max_steps_per_turn,
                 max_seconds=self.settings.max_turn_seconds,

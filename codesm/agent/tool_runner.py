@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,21 +16,27 @@ from typing import Any
 
 from codesm.agent.approvals import ApprovalBroker
 from codesm.agent.changes.apply import ChangeApplier
+from codesm.agent.changes.commands import journal_command_changes
+from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.events import (
     ApprovalRequested,
+    ChangeApplied,
     ToolCallFinished,
     ToolCallStarted,
     ToolOutputDelta,
 )
 from codesm.agent.hub import SessionHub
 from codesm.agent.messages import MalformedToolCall, ToolCall
-from codesm.agent.permissions.engine import PermissionEngine, ToolRequest
+from codesm.agent.permissions.engine import Decision, PermissionEngine, ToolRequest
 from codesm.agent.review import GateMode, ReviewGate
 from codesm.agent.tools.base import RunTool, ToolContext, ToolResult
 from codesm.agent.tools.execute import execute_tool_call
 from codesm.agent.tools.ledger import ReadLedger
 from codesm.agent.tools.registry import ToolRegistry
 from codesm.agent.tools.todo_store import TodoStore
+from codesm.errors import CodesmError
+
+log = logging.getLogger(__name__)
 
 CANCELLED_RESULT = "Cancelled by the user before this tool finished."
 
@@ -56,6 +63,8 @@ class ToolRunner:
     applier: ChangeApplier
     agent: str = "agent"
     before_shell: Callable[[], Awaitable[str | None]] | None = None
+    snapshots: WorkspaceSnapshot | None = None
+    """Shadow-git snapshots taken around shell commands so their file changes can be undone."""
     """Handed to `bash` to run before each command (the workspace snapshot for undo)."""
 
     async def run_all(
@@ -134,6 +143,7 @@ class ToolRunner:
         tool = self.tools.get(call.name)
         kind = self.permissions_kind(call.name)
         gate: GateMode = "apply"
+        decision: Decision | None = None
         if tool is not None:
             decision = self.permissions.decide(self._request(call, kind))
             if decision.action == "deny":
@@ -178,8 +188,40 @@ class ToolRunner:
             before_shell=self.before_shell,
             run_tool=None if nested else self._inner_runner(turn_id, cancel),
         )
+        before = await self._snapshot_before(kind, decision)
         result = await execute_tool_call(self.tools, call.name, call.arguments, ctx)
+        if before is not None:
+            await self._journal_shell(turn_id, call.call_id, before)
         return result.content, result.is_error
+
+    async def _snapshot_before(self, kind: str, decision: Decision | None) -> str | None:
+        """Snapshot the workspace before a command that may write, so its file changes can be
+        undone. Commands allowed by the built-in read-only allowlist are not snapshotted."""
+        if self.snapshots is None or kind != "shell" or decision is None:
+            return None
+        if decision.rule is not None and decision.rule.source == "builtin":
+            return None
+        try:
+            return await self.snapshots.snapshot()
+        except CodesmError as exc:
+            log.warning("workspace snapshot failed; this command cannot be undone: %s", exc)
+            return None
+
+    async def _journal_shell(self, turn_id: str, call_id: str, before: str) -> None:
+        try:
+            changed = await journal_command_changes(
+                self.applier.journal, self.snapshots, before=before,  # type: ignore[arg-type]
+                session_id=self.session_id, call_id=call_id,
+            )  # fmt: skip
+        except CodesmError as exc:
+            log.warning("could not journal the files a command changed: %s", exc)
+            return
+        if changed.entry is not None:
+            await self.hub.publish(
+                self.session_id,
+                ChangeApplied(turn_id=turn_id, call_id=call_id,
+                              change_id=changed.entry.change_id, paths=list(changed.paths)),
+            )  # fmt: skip
 
     def _inner_runner(self, turn_id: str, cancel: asyncio.Event) -> RunTool:
         """Runs a `batch`'s inner calls through `_execute`: permission, approval, execution. They

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 QUEUE_FRAMES = 256
 MAX_FRAME_CHARS = 512 * 1024
 FORM_NOISE = frozenset({"HEADERS", "csrf_token"})
+ANSWERS = frozenset({"cancel", "approve", "deny", "answer"})
+"""Ops that only mean something to an agent that is already running or waiting."""
 UNSUPPORTED_DATA = 1003
 POLICY_VIOLATION = 1008
 CONNECTED = '<span id="connection-state" class="conn conn-connected" role="status">connected</span>'
@@ -139,12 +141,8 @@ class SessionLink:
                 return None
             hint = provider_hint(runtime)
             if hint is not None:
-                return await self._flash("warn", hint)
-        elif (
-            op.type != "set_mode"
-            and op.type != "set_permission_mode"
-            and (self.session.id not in runtime.agents)
-        ):
+                return await self._flash("warn", f"Connect a model provider to chat. {hint}")
+        elif op.type in ANSWERS and self.session.id not in runtime.agents:
             return None  # nothing is running or waiting in this session yet
         session = await runtime.store.sessions.get(self.session.id)
         if session is None:
@@ -172,6 +170,9 @@ def op_fields(frame: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if fields.get("comment") == "":
         fields.pop("comment")
+    partial = fields.pop("partial", None) is not None
+    if partial and "hunks" not in fields:
+        fields["hunks"] = []  # "accept checked hunks" with none checked accepts nothing
     hunks = fields.get("hunks")
     if isinstance(hunks, str):
         fields["hunks"] = [int(h) for h in hunks.split(",") if h.strip().isdigit()]

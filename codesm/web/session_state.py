@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from codesm.agent.providers.registry import PROVIDER_ENV, how_to_enable
+from codesm.agent.providers.registry import PROVIDER_ENV
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
@@ -20,15 +20,21 @@ def provider_hint(runtime: Runtime) -> str | None:
     """What to do when no provider is configured (None when one is)."""
     if runtime.models.providers:
         return None
-    ways = [
-        f"{how_to_enable(name)} ({name})" for name in PROVIDER_ENV if name != "openai-compatible"
-    ]
+    keys = [key for key, _ in PROVIDER_ENV.values() if key]
     return (
-        "No model provider is configured, so the agent cannot answer yet. "
-        + "; ".join(ways)
-        + ", or store a key with `codesm login anthropic`, then restart `codesm web`. "
-        "Sessions, files and history work without one."
+        f"Set {', '.join(keys[:-1])} or {keys[-1]}, or OLLAMA_HOST for a local Ollama "
+        "(e.g. http://127.0.0.1:11434), then restart `codesm web`; `codesm login anthropic` "
+        "stores a key for you. Sessions, files and history work without one."
     )
+
+
+def model_options(runtime: Runtime, current: str) -> list[str]:
+    """The models of the configured providers, for the status bar's picker."""
+    configured = runtime.models.providers
+    options = [m.id for m in runtime.models.models() if m.provider in configured]
+    if configured and current not in options:
+        options.insert(0, current)
+    return list(dict.fromkeys(options))
 
 
 def model_label(runtime: Runtime, model: str | None, mode: str) -> tuple[str, int | None]:
@@ -51,6 +57,7 @@ async def load_renderer(ctx: WebContext, session: SessionRecord) -> SessionRende
         model=label,
         context_window=window,
         title=session.title,
+        model_options=model_options(runtime, label),
     )
 
     def label_of(model: str) -> str:

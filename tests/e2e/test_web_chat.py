@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.llm_script import Fault
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.web_live_server import LiveServer, live_server
 
@@ -59,7 +60,7 @@ def server(
 
 
 def open_new_session(browser: Browser, server: LiveServer) -> tuple[Page, list[str]]:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     problems = watch_console(page)
     page.goto(server.launch_url)
     page.get_by_role("button", name="+ New session").click()
@@ -194,7 +195,9 @@ def test_the_sidebar_renames_and_deletes_sessions(browser: Browser, server: Live
     assert problems == []
 
 
-def test_the_page_in_dark_mode(browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer) -> None:
+def test_the_page_in_dark_mode(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
+) -> None:
     scripted_llm.script(*edit_turns("Done."))
     context = browser.new_context(color_scheme="dark", viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -210,4 +213,43 @@ def test_the_page_in_dark_mode(browser: Browser, server: LiveServer, scripted_ll
     assert background == "rgb(19, 21, 25)"
     screenshot(page, "web-review-dark")
     context.close()
+    assert problems == []
+
+
+def test_escape_stops_a_running_turn_and_a_second_tab_sees_it_all(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
+) -> None:
+    slow = Turn(text="I am thinking very slowly about this question.", delta_size=4)
+    scripted_llm.script(Fault("stall", turn=slow, after_bytes=900, stall_s=8), TITLE_TURN)
+    page, problems = open_new_session(browser, server)
+    other = page.context.new_page()
+    other_problems = watch_console(other)
+    other.goto(page.url)
+    expect(other.locator("#connection-state")).to_have_text("connected")
+
+    send(page, "Take your time")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(other.locator(".msg-user")).to_have_text("Take your time")
+    page.keyboard.press("Escape")
+    expect(page.locator(".turn-status")).to_contain_text("cancelled")
+    expect(other.locator(".turn-status")).to_contain_text("cancelled")
+    expect(page.locator("#run-state")).to_contain_text("ready")
+    assert problems == [] and other_problems == []
+
+
+def test_the_status_bar_switches_mode_permission_mode_and_theme(
+    browser: Browser, server: LiveServer
+) -> None:
+    page, problems = open_new_session(browser, server)
+    page.get_by_role("button", name="Mode smart, switch").click()
+    expect(page.get_by_role("button", name="Mode rush, switch")).to_be_visible()
+    page.get_by_label("Permission mode").select_option("auto-edit")
+    expect(page.locator("#status-permission option[selected]")).to_have_text("auto-edit")
+    page.reload()
+    expect(page.get_by_role("button", name="Mode rush, switch")).to_be_visible()
+    page.locator("#toggle-theme").click()
+    page.locator("#toggle-theme").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(19, 21, 25)"
     assert problems == []

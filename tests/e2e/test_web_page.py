@@ -83,6 +83,6 @@ def test_without_a_provider_the_page_says_how_to_connect_one(
     prompt = page.get_by_label("Message")
     prompt.fill("hello?")
     prompt.press("Enter")
-    expect(page.locator("#flash")).to_contain_text("No model provider is configured")
+    expect(page.locator("#flash")).to_contain_text("Connect a model provider to chat.")
     screenshot(page, "web-no-provider")
     assert console == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesm.agent.agent import Agent, AgentDeps
+from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.events import StoredEvent
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
@@ -65,6 +66,7 @@ async def agent_harness(
     limits: TurnLimits | None = None,
     model: str | None = None,
     models: Sequence[ModelInfo] | None = None,
+    snapshots: bool = False,
 ) -> AsyncIterator[Harness]:
     root = tmp_path / "workspace"
     root.mkdir(exist_ok=True)
@@ -95,6 +97,7 @@ async def agent_harness(
         permissions=PermissionEngine(mode=permission_mode, workspace_root=root),
         system_prompt=lambda: "You are a test agent.",
         limits=limits or TurnLimits(),
+        snapshots=WorkspaceSnapshot(root) if snapshots else None,
     )
     session = await store.sessions.create()
     agent = Agent(deps, session_id=session.id, root=root, model=model, interactive=interactive)

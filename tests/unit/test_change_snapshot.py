@@ -3,12 +3,17 @@ is honoured, huge files are left out, and restore puts back exactly what changed
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from codesm.agent.changes.apply import ChangeApplier
+from codesm.agent.changes.commands import journal_command_changes
+from codesm.agent.changes.journal import ChangeJournal
 from codesm.agent.changes.snapshot import SnapshotChange, WorkspaceSnapshot, shadow_git_dir
+from codesm.store import Store
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True, check=False).returncode != 0,
@@ -25,6 +30,10 @@ def git(root: Path, *args: str) -> str:
         check=True,
     )
     return done.stdout
+
+
+def is_executable(path: Path) -> bool:
+    return os.access(path, os.X_OK)
 
 
 def names_in(directory: Path) -> list[str]:
@@ -132,3 +141,40 @@ async def test_two_snapshots_of_an_unchanged_workspace_are_the_same_id(
     snapshots: WorkspaceSnapshot,
 ) -> None:
     assert await snapshots.snapshot() == await snapshots.snapshot()
+
+
+async def test_what_a_command_changed_is_journaled_and_can_be_undone_and_redone(
+    root: Path, snapshots: WorkspaceSnapshot, tmp_path: Path
+) -> None:
+    (root / "run.sh").write_text("#!/bin/sh\n")
+    (root / "run.sh").chmod(0o755)
+    before = await snapshots.snapshot()
+    (root / "src" / "app.py").write_text("print('v2')\n")
+    (root / "run.sh").unlink()
+    (root / "made.txt").write_text("made\n")
+    async with await Store.open(tmp_path / "codesm.db") as store:
+        session_id = (await store.sessions.create()).id
+        applier = ChangeApplier.for_store(store)
+        recorded = await journal_command_changes(
+            applier.journal, snapshots, before=before, session_id=session_id, call_id="c9"
+        )
+        assert recorded.entry is not None
+        assert recorded.paths == ("made.txt", "run.sh", "src/app.py")
+        assert (await applier.undo(recorded.entry.change_id)).status == "undone"
+        assert (root / "src" / "app.py").read_text() == "print('v1')\n"
+        assert not (root / "made.txt").exists()
+        assert is_executable(root / "run.sh")
+        assert (await applier.redo(recorded.entry.change_id)).status == "redone"
+        assert (root / "made.txt").read_text() == "made\n"
+
+
+async def test_a_command_that_changed_nothing_journals_nothing(
+    snapshots: WorkspaceSnapshot, tmp_path: Path
+) -> None:
+    before = await snapshots.snapshot()
+    async with await Store.open(tmp_path / "codesm.db") as store:
+        session_id = (await store.sessions.create()).id
+        recorded = await journal_command_changes(
+            ChangeJournal(store), snapshots, before=before, session_id=session_id
+        )
+    assert recorded.entry is None and recorded.paths == ()

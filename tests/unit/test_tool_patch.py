@@ -7,7 +7,6 @@ import pytest
 
 from codesm.agent.changes.immediate import ApplyImmediatelySink
 from codesm.agent.changes.model import ChangeOutcome, ProposedChange
-
 from codesm.agent.tools.patch_parse import MalformedPatch, parse_patch, patch_paths
 from tests.support.agent_harness import agent_harness
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
@@ -246,3 +245,13 @@ async def test_a_patch_through_the_agent_applies_every_file_in_auto_edit(
         await h.agent.run_turn("patch it")
         assert (h.root / "a.txt").read_text() == "1\n"
         assert (h.root / "sub" / "b.txt").read_text() == "b\n"
+
+
+async def test_a_unified_hunk_header_inside_the_envelope_is_a_line_hint(ws: Workspace) -> None:
+    ws.file("r.txt", "a\nb\na\nb\n")
+    await ws.read("r.txt")
+    err, text, _ = await patch(
+        ws, envelope("*** Update File: r.txt", "@@ -3,2 +3,2 @@", " a", "-b", "+B")
+    )
+    assert not err, text
+    assert ws.bytes_of("r.txt") == b"a\nb\na\nB\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -12,8 +14,11 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
+from codesm.agent.events import StoredEvent
 from codesm.cli import main
+from codesm.store import Store
 from codesm.web.server import loopback_bind_address
+from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.web_live_server import live_server
 
 
@@ -111,3 +116,56 @@ def test_a_pinned_token_that_is_too_short_is_refused(
     result = CliRunner().invoke(main, ["web", str(tmp_path), "--no-open"])
     assert result.exit_code == 1
     assert "CODESM_WEB_TOKEN must be at least 32 characters" in result.output
+
+
+def test_ctrl_c_during_a_turn_waiting_for_review_cancels_it_and_keeps_its_events(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    workspace = tmp_path / "project"
+    workspace.mkdir()
+    (workspace / "notes.txt").write_text("beta\n")
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("read", {"path": "notes.txt"}, id="r1")]),
+        Turn(
+            tool_calls=[
+                ToolCallSpec(
+                    "edit", {"path": "notes.txt", "old_string": "beta", "new_string": "B"}, id="e1"
+                )
+            ]
+        ),
+    )
+    data = tmp_path / "data"
+    env = {
+        "XDG_DATA_HOME": str(data),
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
+    }
+    with live_server(workspace, env_overrides=env) as server:
+        with httpx.Client(base_url=server.base_url, follow_redirects=False) as http:
+            page = http.get(f"/?token={server.token}", follow_redirects=True).text
+            csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+            assert csrf is not None
+            created = http.post(
+                "/sessions",
+                headers={"x-csrf-token": csrf.group(1), "origin": server.base_url},
+                data={"prompt": "rename beta"},
+            )
+            session_path = created.headers["location"]
+            deadline = time.monotonic() + 15
+            while "Accept change" not in http.get(session_path).text:
+                assert time.monotonic() < deadline, "the edit never asked for review"
+                time.sleep(0.1)
+        status, _out, err = server.interrupt(timeout=15)
+
+    assert status == 0, err
+    assert "Traceback" not in err
+    assert (workspace / "notes.txt").read_text() == "beta\n"
+    events = asyncio.run(stored_events(data / "codesm" / "codesm.db", session_path[3:]))
+    finished = [e.event for e in events if e.event.type == "turn_finished"]
+    assert [f.status for f in finished] == ["cancelled"]  # type: ignore[union-attr]
+    assert "approval_decided" in [e.event.type for e in events]
+
+
+async def stored_events(db_path: Path, session_id: str) -> list[StoredEvent]:
+    async with await Store.open(db_path) as store:
+        return await store.events_after(session_id)

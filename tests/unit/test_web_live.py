@@ -225,3 +225,34 @@ def test_form_fields_become_op_fields() -> None:
         "hunks": [0, 2],
     }
     assert op_fields({"type": "drop_tables"}) is None
+
+
+def test_accepting_only_the_checked_hunk_writes_just_that_hunk(
+    review_web: WebApp, scripted_llm: ScriptedLLMServer, workspace: Path
+) -> None:
+    lines = [f"line {n}" for n in range(1, 31)]
+    (workspace / "long.txt").write_text("\n".join(lines) + "\n")
+    changed = ["FIRST", *lines[1:-1], "LAST"]
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("read", {"path": "long.txt"}, id="call_read")]),
+        Turn(
+            tool_calls=[
+                ToolCallSpec(
+                    "write", {"path": "long.txt", "content": "\n".join(changed) + "\n"}, id="w1"
+                )
+            ]
+        ),
+        Turn(text="Partly done."),
+    )
+    with client_for(review_web) as client:
+        sid = new_session(client, review_web)
+        url = f"{WS_BASE}/ws/s/{sid}"
+        with client.websocket_connect(url, headers=review_web.ws_headers) as ws:
+            ws.receive_text()
+            ws.send_text(review_web.frame(type="submit_prompt", text="edit both ends"))
+            frames = read_until(ws, lambda text: "Accept checked hunks only" in text)
+            assert 'name="hunks" value="1"' in frames
+            ws.send_text(review_web.frame(type="approve", call_id="w1", partial="1", hunks="0"))
+            read_until(ws, lambda text: FINISHED in text)
+    text = (workspace / "long.txt").read_text()
+    assert text.startswith("FIRST\n") and text.endswith("line 30\n")

@@ -94,6 +94,10 @@ class WorkspaceSnapshot:
         returns the paths written or removed."""
         return await asyncio.to_thread(self._locked, lambda: self._restore(snapshot_id))
 
+    async def read_file(self, snapshot_id: str, rel: str) -> tuple[bytes, int] | None:
+        """A regular file's bytes and mode as a snapshot recorded it (None: absent, or a link)."""
+        return await asyncio.to_thread(self._locked, lambda: self._read_file(snapshot_id, rel))
+
     # --- git ---------------------------------------------------------------------------------
 
     def _locked(self, work: Callable[[], _T]) -> _T:
@@ -203,6 +207,16 @@ class WorkspaceSnapshot:
         if wanted:
             self._git("checkout-index", "-f", "-q", "-z", "--stdin", stdin=_pathspecs(wanted))
         return sorted(c.path for c in changes)
+
+    def _read_file(self, snapshot_id: str, rel: str) -> tuple[bytes, int] | None:
+        listing = self._git("ls-tree", "-z", snapshot_id, "--", f":(top,literal){rel}")
+        if not listing:
+            return None
+        meta = listing.split(b"\t", 1)[0].split()
+        mode, kind, blob = meta[0].decode(), meta[1].decode(), meta[2].decode()
+        if kind != "blob" or mode not in ("100644", "100755"):
+            return None
+        return self._git("cat-file", "blob", blob), 0o755 if mode == "100755" else 0o644
 
     def _remove(self, rel: str) -> None:
         path = self.root / rel

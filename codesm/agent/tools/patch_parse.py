@@ -187,8 +187,11 @@ def _parse_v4a(lines: list[str], first: int) -> list[FileOp]:
                 raise _fail(n, "'*** Move to:' needs a path.")
             continue
         if raw.startswith("@@"):
-            anchor = raw[2:].strip()
-            hunk = Hunk(n, anchor=anchor or None)
+            numbered = _UNIFIED_HEADER.match(raw)
+            if numbered:  # a unified header inside the envelope: its line number is a hint
+                hunk = Hunk(n, old_start=int(numbered.group(1)))
+            else:
+                hunk = Hunk(n, anchor=raw[2:].strip() or None)
             current.hunks.append(hunk)
             continue
         if raw.strip() == _EOF_MARK:

@@ -32,6 +32,8 @@ class DiffLine:
 class DiffHunk:
     header: str
     section: str
+    index: int = 0
+    """0-based position among all hunks of the diff (what `Approve(hunks=...)` counts)."""
     lines: list[DiffLine] = field(default_factory=list)
 
 
@@ -58,6 +60,10 @@ class DiffFile:
 class ParsedDiff:
     files: list[DiffFile]
     truncated: bool = False
+
+    @property
+    def hunk_count(self) -> int:
+        return sum(len(f.hunks) for f in self.files)
 
     @property
     def added(self) -> int:
@@ -97,7 +103,7 @@ def parse_unified_diff(text: str) -> ParsedDiff:
                 current = DiffFile("", "")
                 files.append(current)
             old_no, new_no = int(match.group(1)), int(match.group(3))
-            hunk = DiffHunk(header=raw, section=match.group(5).strip())
+            hunk = DiffHunk(raw, match.group(5).strip(), sum(len(f.hunks) for f in files))
             current.hunks.append(hunk)
             continue
         if hunk is None:

@@ -8,7 +8,7 @@ by `call_id`, a change keyed by `change_id`). Streamed text is appended to the o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from markupsafe import Markup, escape
 
@@ -113,7 +113,7 @@ class SessionRenderer:
         m = self.m
         match event:
             case TurnStarted():
-                fresh = not any(isinstance(e, TurnView) for e in self.entries)
+                fresh = not self.entries
                 turn = self._turn(event.turn_id)
                 assert turn is not None
                 turn.status = "running"
@@ -219,6 +219,8 @@ class SessionRenderer:
             case ModelChanged():
                 self.status.model = self.model_label(event.model)
                 self._emit(out, lambda: m.status_model(self.status))
+            case _:
+                assert_never(event)
 
     def _delta(
         self, turn: TurnView, event: AssistantTextDelta | ThinkingDelta, out: list[str] | None

@@ -176,6 +176,7 @@ class StatusView:
     cost_usd: float = 0.0
     running: bool = False
     title: str = ""
+    model_options: list[str] = field(default_factory=list)
 
     @property
     def context_label(self) -> str:

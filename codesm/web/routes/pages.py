@@ -12,7 +12,13 @@ from starlette.routing import Route
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext, web_context
 from codesm.web.render.view import StatusView
-from codesm.web.session_state import load_renderer, model_label, provider_hint, sidebar_sessions
+from codesm.web.session_state import (
+    load_renderer,
+    model_label,
+    model_options,
+    provider_hint,
+    sidebar_sessions,
+)
 from codesm.web.workspace_files import tree_level
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -60,6 +66,7 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
     else:
         label, window = model_label(runtime, None, runtime.settings.mode)
         status = StatusView(runtime.settings.mode, runtime.permission_mode, label, window)
+        status.model_options = model_options(runtime, label)
         transcript = ctx.macros("partials/live.html").transcript([], 0)
     sessions, costs = await sidebar_sessions(runtime, session)
     tree, truncated = await tree_level(workspace, ".")
