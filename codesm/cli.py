@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
 from codesm import __version__
+from codesm.cli_support import TUI_DIRECTORY, CodesmGroup
 
 PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=CodesmGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="codesm")
 @click.option(
     "-x",
@@ -51,20 +57,32 @@ PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
 )
 @click.option(
     "--log-level",
-    type=click.Choice(["error", "warn", "info", "debug"]),
+    type=click.Choice(["error", "warn", "info", "debug", "audit"]),
     default="warn",
     show_default=True,
 )
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Also log here.")
 @click.option(
     "--mcp-config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="MCP servers file (.mcp.json shape); MCP support is not built yet.",
+    metavar="JSON|PATH",
+    help="MCP servers as JSON or a file in the .mcp.json shape (added to the configured ones).",
+)
+@click.option(
+    "--notifications/--no-notifications",
+    default=None,
+    help="Bell (and desktop notification) when a long turn ends or an approval waits.",
+)
+@click.option(
+    "--visibility",
+    type=click.Choice(["private", "workspace"]),
+    default=None,
+    help="Who may open shared links of threads (private: nobody; workspace: LAN viewers).",
 )
 @click.pass_context
 def main(ctx: click.Context, /, **options: Any) -> None:
     """codesm: a local-first AI coding agent.
 
+    `codesm [DIR]` opens the terminal UI on DIR (default: the current directory).
     Run `codesm web` for the browser UI, `codesm -x "prompt"` to run headless,
     `codesm doctor` to check this machine.
     """
@@ -75,23 +93,38 @@ def main(ctx: click.Context, /, **options: Any) -> None:
     stdin_piped = not sys.stdin.isatty()
     stdout_piped = not sys.stdout.isatty()
     if execute is None and not (stdin_piped and stdout_piped) and not options["stream_json_input"]:
-        # The Textual TUI is its own issue; until it lands, say so instead of pretending.
-        click.echo(
-            "The terminal UI is not built yet. Use `codesm web` for the browser UI, "
-            '`codesm -x "prompt"` to run headless, or `codesm --help`.',
-            err=True,
-        )
-        ctx.exit(2)
+        ctx.exit(run_tui(ctx.meta.get(TUI_DIRECTORY), options))
     prompt = execute or None
     if not prompt and not options["stream_json_input"]:
         prompt = sys.stdin.read() if stdin_piped else None
     ctx.exit(run_execute(prompt, options))
 
 
+def run_tui(directory: str | None, options: dict[str, Any]) -> int:
+    """The Textual TUI on DIRECTORY (default: the current directory)."""
+    from codesm.tui import TuiOptions
+    from codesm.tui import run_tui as run
+
+    permission_mode = options["permission_mode"]
+    if options["dangerously_allow_all"]:
+        permission_mode = "allow-all"
+    return run(
+        TuiOptions(
+            workspace=Path(directory) if directory else Path.cwd(),
+            continue_latest=options["continue_latest"],
+            session_id=options["session_id"],
+            mode=options["mode"],
+            model=options["model"],
+            permission_mode=permission_mode,
+            settings_file=options["settings_file"],
+        )
+    )
+
+
 def configure_logging(level: str, log_file: Path | None) -> None:
     """Logs go to stderr (never stdout, which belongs to the answer) and optionally a file."""
     numeric = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
-               "debug": logging.DEBUG}[level]  # fmt: skip
+               "debug": logging.DEBUG, "audit": 5}[level]  # fmt: skip
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
@@ -104,10 +137,6 @@ def run_execute(prompt: str | None, options: dict[str, Any]) -> int:
     from codesm.errors import CodesmError
     from codesm.headless.runner import HeadlessOptions, run_headless
 
-    if options["mcp_config"] is not None:
-        click.echo(
-            "codesm: --mcp-config is accepted but MCP servers are not supported yet", err=True
-        )
     permission_mode = options["permission_mode"]
     if options["dangerously_allow_all"]:
         permission_mode = "allow-all"
@@ -125,15 +154,32 @@ def run_execute(prompt: str | None, options: dict[str, Any]) -> int:
         session_id=options["session_id"],
         permission_mode=permission_mode,
         settings_file=options["settings_file"],
+        mcp_config=options["mcp_config"],
     )
+    started = time.monotonic()
     try:
-        return asyncio.run(run_headless(headless, stdin=sys.stdin, stdout=sys.stdout))
+        status = asyncio.run(run_headless(headless, stdin=sys.stdin, stdout=sys.stdout))
+        notify_turn_end(options, time.monotonic() - started, "completed")
+        return status
     except CodesmError as exc:
+        notify_turn_end(options, time.monotonic() - started, "failed")
         click.echo(f"codesm: {exc}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("codesm: interrupted", err=True)
         return 130
+
+
+def notify_turn_end(options: dict[str, Any], elapsed_s: float, status: str) -> None:
+    from codesm.config.settings import load_settings
+    from codesm.errors import ConfigError
+    from codesm.notify import Notifier
+
+    try:
+        settings = load_settings(Path.cwd(), settings_file=options["settings_file"]).settings
+    except ConfigError:
+        return
+    Notifier.from_settings(settings, options["notifications"]).turn_finished(elapsed_s, status)
 
 
 @main.command()
@@ -188,11 +234,24 @@ LOGIN_PROVIDERS = {
 
 
 @main.command()
-@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)))
-def login(provider: str) -> None:
-    """Store an API key for PROVIDER (pasted, or piped on stdin) in a 0600 credentials file."""
-    from codesm.config.credentials import save_credential
+@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)), required=False)
+@click.option("--no-verify", is_flag=True, help="Store the key without checking it online.")
+def login(provider: str | None, no_verify: bool) -> None:
+    """Store an API key for PROVIDER (pasted, or piped on stdin) in a 0600 credentials file.
 
+    The key is first checked with a free call to the provider; a key it rejects is not stored.
+    Offline, the key is stored unverified.
+    """
+    from codesm.config.credentials import environment_with_credentials, save_credential
+    from codesm.config.verify import verify_key
+
+    if provider is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("name the provider: codesm login anthropic|openai|...")
+        provider = click.prompt(
+            "Provider", type=click.Choice(sorted(LOGIN_PROVIDERS)), default="anthropic"
+        )
+    assert provider is not None
     if sys.stdin.isatty():
         key = click.prompt(f"{provider} API key", hide_input=True)
     else:
@@ -200,18 +259,42 @@ def login(provider: str) -> None:
     key = key.strip()
     if not key:
         raise click.UsageError("no key given")
+    if not no_verify:
+        checked = verify_key(provider, key, env=environment_with_credentials())
+        if checked.status == "rejected":
+            click.echo(f"codesm: {checked.detail}; the key was not stored.", err=True)
+            sys.exit(1)
+        if checked.status == "valid":
+            click.echo(f"Verified: {checked.detail}.")
+        else:
+            click.echo(f"Note: {checked.detail}; storing the key unverified.", err=True)
     path = save_credential(LOGIN_PROVIDERS[provider], key)
     click.echo(f"Stored the {provider} key in {path} (readable only by you).")
     click.echo(f"{LOGIN_PROVIDERS[provider]} in the environment still wins over it.")
 
 
 @main.command()
-@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)))
-def logout(provider: str) -> None:
-    """Forget the stored API key for PROVIDER."""
+@click.argument("provider", type=click.Choice(sorted(LOGIN_PROVIDERS)), required=False)
+def logout(provider: str | None) -> None:
+    """Forget the stored API key for PROVIDER (every stored key when none is named)."""
     from codesm.config.credentials import remove_credential
 
-    if remove_credential(LOGIN_PROVIDERS[provider]):
-        click.echo(f"Removed the stored {provider} key.")
-    else:
-        click.echo(f"No {provider} key was stored.")
+    removed = [n for n in ([provider] if provider else sorted(LOGIN_PROVIDERS))
+               if remove_credential(LOGIN_PROVIDERS[n])]  # fmt: skip
+    for name in removed:
+        click.echo(f"Removed the stored {name} key.")
+    if not removed:
+        click.echo(f"No {provider or 'provider'} key was stored.")
+
+
+from codesm.cli_misc import register as _register_misc  # noqa: E402
+
+_register_misc(main)
+
+from codesm.cli_usage import usage as _usage  # noqa: E402
+
+main.add_command(_usage)
+
+from codesm.cli_mcp import register as _register_mcp  # noqa: E402
+
+_register_mcp(main)

@@ -81,6 +81,9 @@ def live_server(
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()  # a server that died early still holds its pipes
 
 
 def _read_banner(process: subprocess.Popen[str]) -> list[str]:

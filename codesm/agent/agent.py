@@ -17,9 +17,11 @@ from pathlib import Path
 
 from codesm.agent import compaction
 from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
+from codesm.agent.budgets import BudgetKeeper, BudgetLimits, TurnSpend
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.history import ChangeHistory
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
+from codesm.agent.context_usage import context_breakdown, request_chars
 from codesm.agent.events import (
     Answer,
     ApprovalRequested,
@@ -28,6 +30,7 @@ from codesm.agent.events import (
     Cancel,
     Compact,
     Compaction,
+    ContextReport,
     Deny,
     Error,
     Event,
@@ -36,9 +39,11 @@ from codesm.agent.events import (
     Op,
     PermissionModeChanged,
     RedoChange,
+    SetBudget,
     SetMode,
     SetModel,
     SetPermissionMode,
+    ShowContext,
     StoredEvent,
     SubmitPrompt,
     Title,
@@ -69,6 +74,7 @@ from codesm.agent.tools.todo_store import InMemoryTodoStore, TodoStore
 from codesm.agent.transcript import build_transcript
 from codesm.errors import CodesmError, ContextOverflowError, ProviderError, StreamInterrupted
 from codesm.store import Store
+from codesm.store.usage_reports import UsageReports
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,8 @@ class TurnOutcome:
     reason: str | None = None
     cost_usd: float = 0.0
     steps: int = 0
+    budget_exceeded: bool = False
+    """Stopped at a spent `codesm.budget.*` limit (headless: `error_max_budget_usd`)."""
 
 
 @dataclass
@@ -106,6 +114,9 @@ class AgentDeps:
     applier: ChangeApplier | None = None
     snapshots: WorkspaceSnapshot | None = None
     """Snapshots around shell commands (None: bash changes cannot be undone)."""
+    budgets: BudgetLimits = field(default_factory=BudgetLimits)
+    instructions: tuple[str, ...] = ()
+    """Texts of the instruction files inside the system prompt (for the context breakdown)."""
     """Applies and journals edits (default: one on `store` without format-on-save)."""
 
 
@@ -138,8 +149,13 @@ class Agent:
         self._history: list[StoredEvent] = []
         self._history_seq = 0
         self._last_prompt_tokens = 0
+        self._request_chars = 0
+        self._calibration: float | None = None
+        self.budgets = BudgetKeeper(deps.budgets, UsageReports(deps.store.db), session_id)
         self._providers: dict[tuple[str, str | None], Provider] = {}
         self._title_task: asyncio.Task[None] | None = None
+        self.turn_budget: TurnBudget | None = None
+        """The running (or last) turn's budget."""
 
     # --- ops ---------------------------------------------------------------------------------
 
@@ -168,6 +184,9 @@ class Agent:
                 await self._set_mode(op.mode)
             case SetPermissionMode():
                 self.deps.permissions.mode = op.permission_mode
+                await self.deps.store.sessions.update(
+                    self.session_id, permission_mode=op.permission_mode
+                )
                 await self._publish(PermissionModeChanged(permission_mode=op.permission_mode))
             case SetModel():
                 await self._set_model(op.model)
@@ -176,6 +195,10 @@ class Agent:
                     await self.compact(turn_id=None, instructions=op.instructions)
             case UndoChange() | RedoChange():
                 await self._undo_or_redo(op)
+            case SetBudget():
+                self.budgets.set_limit(op.scope, op.usd, self.approvals)
+            case ShowContext():
+                await self._publish(await self.context_report())
 
     async def _undo_or_redo(self, op: UndoChange | RedoChange) -> None:
         undo = isinstance(op, UndoChange)
@@ -251,9 +274,11 @@ class Agent:
         self._cancel = asyncio.Event()
         turn_id = uuid.uuid4().hex
         budget = TurnBudget(self.deps.limits)
+        self.turn_budget = budget  # subagents add their cost to it (codesm.agent.subagents)
+        spend = TurnSpend(turn_id)
         await self._publish(TurnStarted(turn_id=turn_id), UserMessage(turn_id=turn_id, text=prompt))
         try:
-            status, reason, text = await self._loop(turn_id, budget)
+            status, reason, text = await self._loop(turn_id, budget, spend)
         except CodesmError as exc:
             status, reason, text = "error", str(exc), ""
             await self._publish(
@@ -270,7 +295,8 @@ class Agent:
             await self._publish(Error(turn_id=turn_id, message=reason, kind="internal"))
         await self._publish(TurnFinished(turn_id=turn_id, status=status, reason=reason))
         await self._maybe_title(prompt)
-        return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps)
+        stopped = spend.stopped is not None
+        return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps, stopped)
 
     async def _maybe_title(self, prompt: str) -> None:
         """Give an untitled session a title: the heuristic now, a model's in the background."""
@@ -293,7 +319,9 @@ class Agent:
         await self.deps.store.sessions.update(self.session_id, title=title)
         await self._publish(Title(title=title))
 
-    async def _loop(self, turn_id: str, budget: TurnBudget) -> tuple[TurnStatus, str | None, str]:
+    async def _loop(
+        self, turn_id: str, budget: TurnBudget, spend: TurnSpend
+    ) -> tuple[TurnStatus, str | None, str]:
         resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
         provider = self._provider(resolved)
         runner = ToolRunner(
@@ -318,6 +346,11 @@ class Agent:
             why = budget.exceeded()
             if why is not None:
                 return "paused", why, text
+            stopped = await self.budgets.check(spend, self.approvals, self._publish)
+            if self._cancel.is_set():
+                return "cancelled", "cancelled by the user", text
+            if stopped is not None:
+                return "paused", f"stopped: {stopped.message()}", text
             request = await self._request(resolved, turn_id)
             budget.steps += 1
             try:
@@ -329,6 +362,8 @@ class Agent:
                 await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
                 continue
             budget.cost_usd += step.cost_usd
+            spend.cost_usd = budget.cost_usd
+            await self.budgets.warn(spend, self._publish)
             if self._cancel.is_set():
                 return "cancelled", "cancelled by the user", text
             text = step.text or text
@@ -385,6 +420,9 @@ class Agent:
                 )
                 continue
             self._last_prompt_tokens = result.prompt_tokens or self._last_prompt_tokens
+            if result.prompt_tokens and self._request_chars:
+                estimate = self._request_chars / compaction.CHARS_PER_TOKEN
+                self._calibration = result.prompt_tokens / estimate
             cancelled = self._cancel.is_set() and result.stop_reason is None
             if cancelled:
                 result.tool_calls, result.malformed = [], []
@@ -427,12 +465,26 @@ class Agent:
             provider = self._provider(resolved)
             await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
             messages = await self.history()
+        self._request_chars = request_chars(system, messages, specs)
         return ProviderRequest(
             model=resolved.info.id,
             system=system,
             messages=messages,
             tools=specs,
             max_tokens=max_tokens,
+        )
+
+    async def context_report(self) -> ContextReport:
+        """What fills the context window now (the `/context` breakdown), in tokens."""
+        resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
+        return context_breakdown(
+            model=resolved.info.id,
+            context_window=resolved.info.context_window,
+            system=self.deps.system_prompt(),
+            instructions=self.deps.instructions,
+            messages=await self.history(),
+            tools=self.deps.tools.specs(),
+            calibration=self._calibration,
         )
 
     async def compact(

@@ -101,11 +101,16 @@ class ApprovalRequested(_Message):
     type: Literal["approval_requested"] = "approval_requested"
     turn_id: str
     call_id: str
-    kind: Literal["edit", "command", "tool"]
+    kind: Literal["edit", "command", "tool", "budget"]
     title: str
     detail: str = ""
     reason: str | None = None
     change_id: str | None = None
+    subagent_session_id: str | None = None
+    """Set on the copy mirrored into an ancestor session: the subagent session that asks. The
+    ancestor's agent accepts the answer (same ``call_id``) and passes it on."""
+    parent_call_id: str | None = None
+    """On a mirrored copy: this session's tool call (``task``, ...) that leads to the subagent."""
 
 
 class ApprovalDecided(_Message):
@@ -168,6 +173,13 @@ class ChangeRedone(_Message):
     turn_id: str | None = None
 
 
+class ToolCallRef(_Message):
+    """A tool call a model step made, named in that step's ``usage`` event for cost attribution."""
+
+    call_id: str
+    name: str
+
+
 class Usage(_Message):
     """Tokens and cost of one model call. ``input_tokens`` excludes cache reads and writes."""
 
@@ -183,6 +195,79 @@ class Usage(_Message):
     cost_usd: float = 0.0
     agent: str | None = None
     """The subagent or agent type that made the call; None for the session's main agent."""
+    tool_calls: list[ToolCallRef] = []
+    """The tool calls this model call asked for: its cost is attributed to them."""
+
+
+BudgetScope = Literal["session", "day", "turn"]
+
+
+class BudgetWarning(_Message):
+    """Spending reached 80% (``exceeded`` False) or 100% (True) of a ``codesm.budget.*`` limit."""
+
+    type: Literal["budget_warning"] = "budget_warning"
+    turn_id: str | None = None
+    scope: BudgetScope
+    limit_usd: float
+    spent_usd: float
+    exceeded: bool = False
+
+
+class ContextReport(_Message):
+    """What fills the model's context window now, in tokens (the ``/context`` breakdown).
+
+    Estimated offline (characters / 4) and scaled by the last usage report's real prompt size.
+    """
+
+    type: Literal["context_report"] = "context_report"
+    model: str
+    context_window: int
+    system_prompt: int = 0
+    tool_schemas: int = 0
+    instructions: int = 0
+    mcp_tool_schemas: int = 0
+    history: int = 0
+    tool_outputs: int = 0
+    calibrated: bool = False
+
+
+SubagentStatus = Literal["completed", "failed", "cancelled"]
+
+
+class SubagentStarted(_Message):
+    """A subagent started for the tool call ``call_id`` of this (the parent) session; its own
+    events are in ``child_session_id``. ``index`` orders the subagents of one call."""
+
+    type: Literal["subagent_started"] = "subagent_started"
+    turn_id: str
+    call_id: str
+    child_session_id: str
+    subagent_type: str
+    model: str
+    description: str = ""
+    index: int = 0
+    depth: int = 1
+    route_reason: str | None = None
+    """Why the `auto` router picked ``subagent_type`` (None when the type was given)."""
+
+
+class SubagentFinished(_Message):
+    """A subagent of the tool call ``call_id`` ended; ``cost_usd`` includes its own subagents."""
+
+    type: Literal["subagent_finished"] = "subagent_finished"
+    turn_id: str
+    call_id: str
+    child_session_id: str
+    subagent_type: str
+    model: str
+    status: SubagentStatus
+    cost_usd: float = 0.0
+    duration_s: float = 0.0
+    steps: int = 0
+    index: int = 0
+    summary: str = ""
+    """The start of the result (the full text is the child session's last assistant message)."""
+    error: str | None = None
 
 
 class Compaction(_Message):
@@ -267,6 +352,10 @@ Event = Annotated[
     | ChangeUndone
     | ChangeRedone
     | Usage
+    | BudgetWarning
+    | ContextReport
+    | SubagentStarted
+    | SubagentFinished
     | Compaction
     | Title
     | Error
@@ -347,6 +436,21 @@ class Compact(_Message):
     instructions: str | None = None
 
 
+class SetBudget(_Message):
+    """Change a budget for this agent's session (None removes it); a pending budget question is
+    answered "continue" when the new limit is above what was spent."""
+
+    type: Literal["set_budget"] = "set_budget"
+    scope: BudgetScope
+    usd: float | None = Field(default=None, ge=0)
+
+
+class ShowContext(_Message):
+    """Ask for a ``context_report`` event (the ``/context`` command)."""
+
+    type: Literal["show_context"] = "show_context"
+
+
 class UndoChange(_Message):
     """Undo an applied change; ``change_id`` None means the session's last applied change."""
 
@@ -371,6 +475,8 @@ Op = Annotated[
     | SetPermissionMode
     | SetModel
     | Compact
+    | SetBudget
+    | ShowContext
     | UndoChange
     | RedoChange,
     Field(discriminator="type"),

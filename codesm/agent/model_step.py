@@ -11,7 +11,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from codesm.agent.events import AssistantTextDelta, Event, Retry, ThinkingDelta, Usage
+from codesm.agent.events import (
+    AssistantTextDelta,
+    Event,
+    Retry,
+    ThinkingDelta,
+    ToolCallRef,
+    Usage,
+)
 from codesm.agent.messages import (
     MalformedToolCall,
     ProviderRequest,
@@ -86,10 +93,15 @@ async def run_model_step(
     result: StepResult,
 ) -> StepResult:
     """Stream one request into `result` (filled as it goes, so a caller that catches a
-    `StreamInterrupted` still has the partial text). Raises the provider's errors."""
+    `StreamInterrupted` still has the partial text). Raises the provider's errors.
+
+    Usage is published when the stream ends, naming the tool calls of this step, so the cost of
+    the step can be attributed to them (a broken stream's usage names none)."""
     buffer = _DeltaBuffer(publish, turn_id)
     text: list[str] = []
     thinking_text: list[str] = []
+    usages: list[UsageReport] = []
+    complete = False
     try:
         async for item in provider.stream(request, cancel=cancel):
             match item:
@@ -108,10 +120,7 @@ async def run_model_step(
                 case MalformedToolCall():
                     result.malformed.append(item)
                 case UsageReport():
-                    await buffer.flush()
-                    await _publish_usage(
-                        item, request.model, provider_name, turn_id, agent, publish, result
-                    )
+                    usages.append(item)
                 case Stop():
                     result.stop_reason = item.reason
                 case RetryScheduled():
@@ -124,10 +133,17 @@ async def run_model_step(
                             reason=item.reason,
                         )
                     )
+        complete = True
     finally:
         if thinking_text and not result.thinking:
             result.thinking.append(ThinkingPart(text="".join(thinking_text)))
         await buffer.flush()
+        calls = [ToolCallRef(call_id=c.call_id, name=c.name) for c in result.tool_calls]
+        for i, usage in enumerate(usages, start=1):
+            named = calls if complete and i == len(usages) else []
+            await _publish_usage(
+                usage, request.model, provider_name, turn_id, agent, publish, result, named
+            )
     return result
 
 
@@ -139,6 +155,7 @@ async def _publish_usage(
     agent: str | None,
     publish: Publish,
     result: StepResult,
+    tool_calls: list[ToolCallRef],
 ) -> None:
     cost = compute_cost(usage, model=model, provider=provider_name)
     usd = cost.usd or 0.0
@@ -156,5 +173,6 @@ async def _publish_usage(
             reasoning_tokens=usage.reasoning_tokens,
             cost_usd=usd,
             agent=agent,
+            tool_calls=tool_calls,
         )
     )

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesm.agent.agent import Agent, AgentDeps
+from codesm.agent.budgets import BudgetLimits
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.formatting import Formatter
 from codesm.agent.changes.recovery import recover_changes
+from codesm.agent.extensions import Extensions
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import find_instructions
+from codesm.agent.messages import ToolSpec
 from codesm.agent.permissions.engine import Mode, PermissionEngine
 from codesm.agent.permissions.rules import RuleSet, rules_from_settings
 from codesm.agent.providers.base import Provider
@@ -33,8 +36,11 @@ from codesm.agent.providers.registry import (
     providers_from_env,
 )
 from codesm.agent.recovery import recover_sessions
+from codesm.agent.subagents.runner import SubagentRunner
+from codesm.agent.subagents.tools import subagent_tools
+from codesm.agent.subagents.types import SubagentType
 from codesm.agent.system_prompt import build_system_prompt
-from codesm.agent.tools.registry import create_registry
+from codesm.agent.tools.selection import session_registry
 from codesm.config.credentials import environment_with_credentials
 from codesm.config.settings import (
     Settings,
@@ -44,6 +50,7 @@ from codesm.config.settings import (
     workspace_settings_path,
 )
 from codesm.store import SessionRecord, Store
+from codesm.toolbox import toolbox_tools
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +101,33 @@ class Runtime:
     settings_file: Path | None = None
     interactive: bool = True
     agents: dict[str, Agent] = field(default_factory=dict)
+    permission_mode_explicit: bool = False
+    extensions: Extensions | None = None
     applier: ChangeApplier = field(init=False)
+    subagents: SubagentRunner = field(init=False)
 
     def __post_init__(self) -> None:
         # One applier per workspace: its lock serializes every session's writes to the files.
         formatter = Formatter(root=self.workspace) if self.settings.format_on_save else None
         self.applier = ChangeApplier.for_store(self.store, formatter=formatter)
+        self.subagents = SubagentRunner(
+            self.workspace,
+            project_id=self.project_id,
+            interactive=self.interactive,
+            system_prompt=self._subagent_prompt,
+            agents=self.agents,
+        )
+        self._subagent_prompts: dict[tuple[str, ...], str] = {}
+
+    def _subagent_prompt(self, kind: SubagentType, specs: Sequence[ToolSpec]) -> str:
+        key = (kind.name, *(spec.name for spec in specs))
+        if key not in self._subagent_prompts:
+            instructions = find_instructions(self.workspace)
+            general = build_system_prompt(
+                workspace=self.workspace, tools=specs, instructions=instructions
+            )
+            self._subagent_prompts[key] = f"{kind.system_prompt()}\n\n{general}"
+        return self._subagent_prompts[key]
 
     @classmethod
     async def open(
@@ -111,6 +139,7 @@ class Runtime:
         interactive: bool = True,
         db_path: Path | None = None,
         env: Mapping[str, str] | None = None,
+        mcp_config: str | None = None,
     ) -> Runtime:
         """Open the store (repairing sessions a crash left unfinished) and load the settings."""
         workspace = await asyncio.to_thread(workspace.resolve)
@@ -126,6 +155,8 @@ class Runtime:
                 log.warning("rolled change %s back to %s after an unclean stop",
                             change.change_id, change.now)  # fmt: skip
             project = await store.projects.ensure(workspace)
+            extensions = await Extensions.open(workspace, settings, mcp_config=mcp_config,
+                                               settings_file=settings_file, env=env)  # fmt: skip
         except BaseException:
             await store.close()
             raise
@@ -133,11 +164,14 @@ class Runtime:
             "allow-all" if settings.dangerously_allow_all else settings.permission_mode
         )
         return cls(workspace, settings, store, SessionHub(store), models, project.id, mode,
-                   settings_file, interactive)  # fmt: skip
+                   settings_file, interactive, extensions=extensions,
+                   permission_mode_explicit=permission_mode is not None)  # fmt: skip
 
     async def aclose(self) -> None:
         await asyncio.gather(*(agent.aclose() for agent in self.agents.values()))
         self.agents.clear()
+        if self.extensions is not None:
+            await self.extensions.aclose()
         await self.hub.aclose()
         await self.store.close()
 
@@ -161,19 +195,26 @@ class Runtime:
         existing = self.agents.get(session.id)
         if existing is not None:
             return existing
-        tools = create_registry(disabled=self.settings.tools_disable)
+        toolbox = await asyncio.to_thread(toolbox_tools, self.settings)
+        extensions = self.extensions
+        mcp = await extensions.tools() if extensions is not None else []
+        host = self.subagents.host(session.id)
+        tools = session_registry(self.settings, extra=[*toolbox, *mcp, *subagent_tools(host)])
         permissions = PermissionEngine(
             permission_rule_sets(self.workspace, self.settings_file),
-            mode=self.permission_mode,
+            # A mode given for this run (--permission-mode) wins; else the session keeps its own.
+            mode=self.permission_mode if self.permission_mode_explicit else session.permission_mode,
             workspace_root=self.workspace,
         )
         instructions = find_instructions(self.workspace)
         specs = tools.specs()
 
         def system_prompt() -> str:
-            return build_system_prompt(
+            prompt = build_system_prompt(
                 workspace=self.workspace, tools=specs, instructions=instructions
             )
+            section = extensions.prompt_section() if extensions is not None else ""
+            return f"{prompt}\n\n{section}" if section else prompt
 
         deps = AgentDeps(
             store=self.store,
@@ -191,9 +232,18 @@ class Runtime:
                 max_seconds=self.settings.max_turn_seconds,
                 max_cost_usd=self.settings.max_turn_cost_usd,
             ),
+            budgets=BudgetLimits(
+                session_usd=self.settings.budget_session_usd,
+                day_usd=self.settings.budget_day_usd,
+                turn_usd=self.settings.budget_turn_usd,
+            ),
+            instructions=tuple(item.text for item in instructions),
         )
+        if session.subagent_type is not None:
+            return await self.subagents.reopen(session, deps)  # registers itself in self.agents
         agent = Agent(deps, session_id=session.id, root=self.workspace, mode=session.mode,
                       model=session.model, interactive=self.interactive)  # fmt: skip
+        host.agent = agent
         self.agents[session.id] = agent
         return agent
 

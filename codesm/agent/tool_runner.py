@@ -187,6 +187,7 @@ class ToolRunner:
             cancel=cancel,
             before_shell=self.before_shell,
             run_tool=None if nested else self._inner_runner(turn_id, cancel),
+            turn_id=turn_id,
         )
         before = await self._snapshot_before(kind, decision)
         result = await execute_tool_call(self.tools, call.name, call.arguments, ctx)

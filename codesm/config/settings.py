@@ -91,6 +91,19 @@ class Settings(BaseModel):
 
 KNOWN_KEYS = frozenset(f.alias for f in Settings.model_fields.values() if f.alias)
 
+NOT_SUPPORTED_YET: dict[str, str] = {
+    "codesm.guardedFiles.allowlist": "protected files always ask; approve one from the prompt",
+    "codesm.proxy": "set HTTPS_PROXY / HTTP_PROXY instead, which every HTTP client codesm uses "
+    "honours",
+    "codesm.showCosts": "costs are always shown",
+    "codesm.fuzzy.alwaysIncludePaths": "the file finder searches the workspace only",
+    "codesm.git.commit.coauthor.enabled": "codesm makes no commits of its own yet",
+    "codesm.updates.mode": 'only "disabled" works; run `codesm update` to upgrade',
+    "codesm.pricing": "prices come from genai-prices (a provider's reported cost wins)",
+}
+"""Keys of the brief that nothing uses yet, with what to do instead. Setting one to anything but
+its default is a `ConfigError`: a setting that is silently ignored is worse than a clear no."""
+
 
 @dataclass(frozen=True)
 class LoadedSettings:
@@ -176,6 +189,18 @@ def _validate(layers: Iterable[tuple[Path | None, dict[str, Any]]]) -> LoadedSet
             where = origin.get(key) or "overrides"
             problems.append(f"{key} in {where}: {err['msg']}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from exc
+    _reject_unsupported(settings, origin)
     for warning in warnings:
         log.warning(warning)
     return LoadedSettings(settings=settings, sources=sources, warnings=warnings)
+
+
+def _reject_unsupported(settings: Settings, origin: dict[str, Path | None]) -> None:
+    problems = []
+    for name, info in Settings.model_fields.items():
+        hint = NOT_SUPPORTED_YET.get(info.alias or "")
+        if hint is not None and getattr(settings, name) != info.get_default():
+            where = origin.get(info.alias or "") or "overrides"
+            problems.append(f"{info.alias} (in {where}) is not supported yet: {hint}")
+    if problems:
+        raise ConfigError("; ".join(problems) + " (remove the setting to continue)")

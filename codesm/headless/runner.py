@@ -40,6 +40,7 @@ class HeadlessOptions:
     session_id: str | None = None
     permission_mode: Mode | None = None
     settings_file: Path | None = None
+    mcp_config: str | None = None
     db_path: Path | None = None
 
 
@@ -127,6 +128,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
         permission_mode=options.permission_mode,
         interactive=False,
         db_path=options.db_path,
+        mcp_config=options.mcp_config,
     )
     try:
         session = await _choose_session(runtime, options)
@@ -189,6 +191,8 @@ def _finish(
         subtype = "success" if ok else "error_during_execution"
         if outcome.status == "paused" and "model steps" in (outcome.reason or ""):
             subtype = "error_max_turns"
+        if outcome.budget_exceeded:
+            subtype = "error_max_budget_usd"
         writer.result(
             subtype=subtype,
             is_error=not ok,

@@ -24,7 +24,7 @@ from codesm.store.db import UNSET, Database, Unset
 from codesm.store.events import EventLog
 from codesm.store.migrations import SCHEMA_VERSION
 from codesm.store.projects import ProjectRecord, Projects
-from codesm.store.sessions import SessionRecord, Sessions, fts_query
+from codesm.store.sessions import SearchHit, SessionRecord, Sessions, fts_query
 from codesm.store.usage import GroupedUsage, UsageLog, UsageTotals
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "GroupedUsage",
     "ProjectRecord",
     "Projects",
+    "SearchHit",
     "SessionRecord",
     "Sessions",
     "Store",

@@ -2,7 +2,7 @@
 
 Appending also maintains the derived tables in the same transaction, so they can never disagree
 with the log: the ``usage`` table gets one row per ``usage`` event, and the search index gets the
-text of user and assistant messages.
+text of user and assistant messages and of tool results.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from codesm.agent.events import (
     AssistantMessage,
     Event,
     StoredEvent,
+    ToolCallFinished,
     Usage,
     UserMessage,
     event_call_id,
@@ -29,6 +30,10 @@ _INSERT_USAGE = """INSERT INTO usage (session_id, turn_id, agent, provider, mode
     output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, ts)
 VALUES (?, ?, COALESCE(?, (SELECT subagent_type FROM sessions WHERE id = ?)),
     ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+_INSERT_USAGE_TOOL = (
+    "INSERT INTO usage_tools (usage_id, call_id, tool, cost_usd) VALUES (?, ?, ?, ?)"
+)
 
 
 def _stored(row: Row) -> StoredEvent:
@@ -94,17 +99,22 @@ class EventLog:
                 await connection.executemany(
                     "INSERT INTO session_text (session_id, kind, text) VALUES (?, ?, ?)", texts
                 )
-            usages = [
-                (
-                    *(session_id, u.turn_id, u.agent, session_id, u.provider, u.model),
-                    *(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens),
-                    *(u.reasoning_tokens, u.cost_usd, ts),
-                )
-                for u in events
-                if isinstance(u, Usage)
-            ]
-            if usages:
-                await connection.executemany(_INSERT_USAGE, usages)
+            for u in events:
+                if isinstance(u, Usage):
+                    cursor = await connection.execute(
+                        _INSERT_USAGE,
+                        (
+                            *(session_id, u.turn_id, u.agent, session_id, u.provider, u.model),
+                            *(u.input_tokens, u.output_tokens, u.cache_read_tokens),
+                            *(u.cache_write_tokens, u.reasoning_tokens, u.cost_usd, ts),
+                        ),
+                    )
+                    if u.tool_calls:
+                        share = u.cost_usd / len(u.tool_calls)
+                        await connection.executemany(
+                            _INSERT_USAGE_TOOL,
+                            [(cursor.lastrowid, c.call_id, c.name, share) for c in u.tool_calls],
+                        )
         return stored
 
     async def after(
@@ -125,6 +135,19 @@ class EventLog:
         )
         return int(row[0]) if row is not None else 0
 
+    async def message_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
+        """User and assistant messages per session (sessions without any are left out)."""
+        if not session_ids:
+            return {}
+        marks = ", ".join("?" for _ in session_ids)
+        rows = await self._db.fetchall(
+            "SELECT session_id, COUNT(*) FROM events WHERE type IN"
+            f" ('user_message', 'assistant_message') AND session_id IN ({marks})"
+            " GROUP BY session_id",
+            tuple(session_ids),
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
     async def sessions_with_open_work(self) -> list[str]:
         """Sessions with a turn or a started tool call that never finished (crash leftovers)."""
         rows = await self._db.fetchall(
@@ -144,4 +167,6 @@ def _searchable(event: Event) -> list[tuple[str, str]]:
         return [("user", event.text)]
     if isinstance(event, AssistantMessage):
         return [("assistant", event.text)]
+    if isinstance(event, ToolCallFinished):
+        return [("tool", event.content)]
     return []

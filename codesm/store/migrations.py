@@ -93,6 +93,23 @@ MIGRATIONS: list[Migration] = [
     ),
     # Start-up recovery looks for changes a crash left in flight (codesm.agent.changes.journal).
     ("CREATE INDEX changes_by_status ON changes(status)",),
+    # `threads search` also finds tool output: index what earlier versions left out.
+    (
+        "INSERT INTO session_text (session_id, kind, text)"
+        " SELECT session_id, 'tool', json_extract(payload, '$.content') FROM events"
+        " WHERE type = 'tool_call_finished' AND TRIM(json_extract(payload, '$.content')) <> ''",
+    ),
+    # Cost per tool: which tool calls each model call made, with an equal share of its cost.
+    (
+        """CREATE TABLE usage_tools (
+            usage_id INTEGER NOT NULL REFERENCES usage(id) ON DELETE CASCADE,
+            call_id TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            cost_usd REAL NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX usage_tools_by_usage ON usage_tools(usage_id)",
+        "CREATE INDEX usage_tools_by_tool ON usage_tools(tool)",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -53,6 +53,20 @@ def _record(row: Row) -> SessionRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A session that matched a search, with its best-matching text.
+
+    ``kind`` says where the match is (``title``, ``user``, ``assistant`` or ``tool``); ``snippet``
+    is an excerpt with the matched words between the markers given to ``search_hits``; lower
+    ``score`` is better (FTS5 bm25, title matches counting double)."""
+
+    session: SessionRecord
+    kind: str
+    snippet: str
+    score: float
+
+
 def fts_query(text: str) -> str:
     """Turn what a user typed into a safe FTS5 query: every word must match, the last as a prefix.
 
@@ -118,6 +132,15 @@ class Sessions:
             f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
         )
         return _record(row) if row is not None else None
+
+    async def with_prefix(self, prefix: str, *, limit: int = 2) -> list[SessionRecord]:
+        """Sessions whose id starts with ``prefix`` (for short ids typed by users)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+            (escaped + "%", limit),
+        )
+        return [_record(row) for row in rows]
 
     async def require(self, session_id: str) -> SessionRecord:
         """Like ``get``, but a missing session is a ``StoreError``."""
@@ -214,6 +237,39 @@ class Sessions:
             (query, *parameters, limit),
         )
         return [_record(row) for row in rows]
+
+    async def search_hits(
+        self,
+        text: str,
+        *,
+        project_id: str | None = None,
+        include_archived: bool = False,
+        label: str | None = None,
+        limit: int = 20,
+        markers: tuple[str, str] = ("[", "]"),
+    ) -> list[SearchHit]:
+        """Like ``search``, with each session's best match as a snippet, best first."""
+        query = fts_query(text)
+        if not query:
+            return []
+        where, parameters = self._filters(project_id, UNSET, include_archived, label)
+        where = f"{where} AND best.n = 1" if where else "WHERE best.n = 1"
+        rows = await self._db.fetchall(
+            "WITH hits AS (SELECT session_id, kind AS hit_kind,"
+            " snippet(session_text, 2, ?, ?, '…', 16) AS hit_snippet,"
+            " rank * (CASE kind WHEN 'title' THEN 2.0 ELSE 1.0 END) AS hit_score"
+            " FROM session_text WHERE session_text MATCH ?),"
+            " best AS (SELECT *, ROW_NUMBER() OVER"
+            " (PARTITION BY session_id ORDER BY hit_score) AS n FROM hits)"
+            f" SELECT {_COLUMNS}, hit_kind, hit_snippet, hit_score FROM sessions"
+            f" JOIN best ON best.session_id = sessions.id {where}"
+            " ORDER BY hit_score, updated_at DESC LIMIT ?",
+            (*markers, query, *parameters, limit),
+        )
+        return [
+            SearchHit(_record(row), row["hit_kind"], row["hit_snippet"], float(row["hit_score"]))
+            for row in rows
+        ]
 
     async def delete(self, session_id: str) -> None:
         """Delete a session with its events, changes and subagent sessions (usage rows stay)."""

@@ -22,7 +22,7 @@ from codesm.web.context import WebContext
 from codesm.web.hosts import ServedHosts
 from codesm.web.render.diff import parse_unified_diff
 from codesm.web.render.timefmt import relative_time
-from codesm.web.routes import files, live, pages, sessions
+from codesm.web.routes import costs, files, live, pages, sessions
 from codesm.web.security import SecurityMiddleware, SecurityPolicy
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +92,7 @@ def _routes(static_dir: Path) -> list[BaseRoute]:
         *sessions.routes,
         *files.routes,
         *live.routes,
+        *costs.routes,
         Mount("/static", StaticFiles(directory=static_dir), name="static"),
     ]
 

@@ -23,7 +23,7 @@ from codesm.agent.providers.registry import (
     ProviderName,
     ResolvedModel,
 )
-from codesm.agent.tools.registry import create_registry
+from codesm.agent.tools.registry import AnyTool, create_registry
 from codesm.store import Store
 from tests.support.scripted_llm import ScriptedLLMServer
 
@@ -66,6 +66,7 @@ async def agent_harness(
     limits: TurnLimits | None = None,
     model: str | None = None,
     models: Sequence[ModelInfo] | None = None,
+    extra_tools: Sequence[AnyTool] = (),
     snapshots: bool = False,
 ) -> AsyncIterator[Harness]:
     root = tmp_path / "workspace"
@@ -93,7 +94,7 @@ async def agent_harness(
         hub=hub,
         models=registry,
         provider_factory=factory,
-        tools=create_registry(),
+        tools=create_registry(extra=extra_tools),
         permissions=PermissionEngine(mode=permission_mode, workspace_root=root),
         system_prompt=lambda: "You are a test agent.",
         limits=limits or TurnLimits(),

@@ -72,6 +72,11 @@ class Turn:
     """Characters per text, thinking and tool-argument delta."""
     chunk_at: tuple[int, ...] | None = None
     """Byte offsets of the response body at which HTTP chunks are split (server default if None)."""
+    when: str | None = None
+    """Serve this turn only to a request whose last user text contains this marker (concurrent
+    agents each get their own replies); a marked turn that matches wins over unmarked ones."""
+    delay_s: float = 0.0
+    """Latency: seconds to wait before the response starts."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,10 @@ class Fault:
     after_bytes: int | None = None
     stall_s: float = 30.0
     message: str | None = None
+    when: str | None = None
+    """As `Turn.when`."""
+    delay_s: float = 0.0
+    """As `Turn.delay_s`."""
 
     @property
     def status(self) -> int | None:

@@ -13,7 +13,9 @@ and the real SDKs talk to it by base URL. It serves:
 - Ollama: `POST /api/chat` (NDJSON, or JSON when `stream: false`) and `GET /api/tags`;
   host `server.base_url`.
 
-Each completion request takes the next item of the script, in order, whatever the endpoint:
+Each completion request takes the next item of the script, in order, whatever the endpoint (an
+item with `when="marker"` goes to the first request whose last user text contains the marker,
+so concurrent agents get deterministic replies; `Turn.delay_s` adds latency):
 
     server.script(
         Fault("429", retry_after=0.05),
@@ -243,7 +245,7 @@ class ScriptedLLMServer:
             message, param = invalid
             return await self._send(writer, 400, wire.error_body(dialect, 400, message, param))
         with self._lock:
-            item = self._script.popleft() if self._script else None
+            item = self._take(_last_user_text(body))
             self._turns_served += 1
             turn_no = self._turns_served
         if item is None:
@@ -251,6 +253,8 @@ class ScriptedLLMServer:
             return await self._send(writer, 400, error)
         fault = item if isinstance(item, Fault) else None
         turn = item.turn if isinstance(item, Fault) else item
+        if item.delay_s:
+            await asyncio.sleep(item.delay_s)
         if fault is not None and fault.status is not None:
             return await self._send_fault_status(writer, dialect, fault)
         if fault is not None and fault.kind == "reset":
@@ -263,6 +267,14 @@ class ScriptedLLMServer:
         frames = self._frames(dialect, turn, model, turn_no, body)
         data = b"".join(chunk for _, chunk in wire.apply_fault(frames, fault, dialect))
         return await self._stream(writer, dialect, data, fault, turn.chunk_at or self.chunk_at)
+
+    def _take(self, user_text: str) -> ScriptItem | None:
+        """The first marked item whose marker is in `user_text`, else the first unmarked one."""
+        marked = next((i for i in self._script if i.when is not None and i.when in user_text), None)
+        item = marked or next((i for i in self._script if i.when is None), None)
+        if item is not None:
+            self._script.remove(item)
+        return item
 
     async def _send_fault_status(
         self, writer: asyncio.StreamWriter, dialect: wire.Dialect, fault: Fault
@@ -335,6 +347,25 @@ class ScriptedLLMServer:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+def _last_user_text(body: Any) -> str:
+    """The text of the last user message that has text (tool results are skipped)."""
+    for message in reversed(body.get("messages") or []):
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            return content
+        if isinstance(content, list):
+            texts = [
+                str(block.get("text", ""))
+                for block in content
+                if isinstance(block, dict) and block.get("type") == "text"
+            ]
+            if any(texts):
+                return "\n".join(texts)
+    return ""
 
 
 def _split(data: bytes, bounds: set[int]) -> Iterator[tuple[int, bytes]]:

@@ -42,12 +42,12 @@ def test_global_file_with_comments_and_trailing_commas_is_read(xdg: Path, tmp_pa
 
 
 def test_workspace_file_wins_key_by_key_over_global(xdg: Path, tmp_path: Path) -> None:
-    write(xdg / "settings.json", json.dumps({"codesm.mode": "rush", "codesm.showCosts": False}))
+    write(xdg / "settings.json", json.dumps({"codesm.mode": "rush", "codesm.network.timeout": 5}))
     ws = tmp_path / "ws"
     write(ws / ".codesm" / "settings.json", json.dumps({"codesm.mode": "smart"}))
     loaded = load_settings(ws)
     assert loaded.settings.mode == "smart"
-    assert loaded.settings.show_costs is False
+    assert loaded.settings.network_timeout_s == 5
     assert len(loaded.sources) == 2
 
 

@@ -42,6 +42,7 @@ TOOL_KINDS: Mapping[str, ToolKind] = {
     "grep": "read",
     "ls": "read",
     "todo": "read",
+    "skill": "read",
     "write": "edit",
     "edit": "edit",
     "multiedit": "edit",

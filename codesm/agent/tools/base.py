@@ -85,6 +85,8 @@ class ToolContext:
     returns (a snapshot id) goes into the result's metadata as `snapshot`."""
     run_tool: RunTool | None = None
     """Set by the runner for tools that dispatch other calls (`batch`); None inside a batch."""
+    turn_id: str = ""
+    """The turn this call belongs to (subagent tools publish their events in it)."""
 
 
 def resolve_path(
@@ -130,6 +132,9 @@ class Tool(Generic[P]):
     dispatches_calls: ClassVar[bool] = False
     """True for `batch`: its inner calls are each decided by the permission engine, so the
     runner lets only a deny rule stop the call itself."""
+    json_schema: dict[str, Any] | None = None
+    """Set by tools whose parameters come as a JSON schema (MCP tools): the model sees it as is,
+    and `params` is a root model that validates against it."""
 
     @property
     def description(self) -> str:

@@ -93,7 +93,11 @@ class ToolRegistry:
     def specs(self) -> list[ToolSpec]:
         """What the model is told about each tool."""
         return [
-            ToolSpec(name=t.name, description=t.description, input_schema=input_schema(t.params))
+            ToolSpec(
+                name=t.name,
+                description=t.description,
+                input_schema=t.json_schema or input_schema(t.params),
+            )
             for t in self._tools.values()
         ]
 

@@ -17,12 +17,14 @@ from codesm.agent.events import (
     ApprovalRequested,
     AssistantMessage,
     AssistantTextDelta,
+    BudgetWarning,
     ChangeApplied,
     ChangeProposed,
     ChangeRedone,
     ChangeRejected,
     ChangeUndone,
     Compaction,
+    ContextReport,
     Error,
     ModeChanged,
     ModelChanged,
@@ -219,6 +221,19 @@ class SessionRenderer:
             case ModelChanged():
                 self.status.model = self.model_label(event.model)
                 self._emit(out, lambda: m.status_model(self.status))
+            case BudgetWarning():
+                state = "reached" if event.exceeded else "nearly reached"
+                text = f"The {event.scope} budget is {state}: ${event.spent_usd:.2f} of "
+                self._notice(event.turn_id, "warn", f"{text}${event.limit_usd:.2f} spent.", out)
+            case ContextReport():
+                self.status.context_window = event.context_window
+                parts = {"system prompt": event.system_prompt, "tools": event.tool_schemas,
+                         "instructions": event.instructions, "MCP tools": event.mcp_tool_schemas,
+                         "history": event.history, "tool outputs": event.tool_outputs}  # fmt: skip
+                used = ", ".join(f"{name} {tokens:,}" for name, tokens in parts.items() if tokens)
+                text = f"Context of {event.model}: {used or 'empty'} tokens "
+                text += f"(window {event.context_window:,})."
+                self._notice(None, "info", text, out)
             case _:
                 assert_never(event)
 

@@ -1,0 +1,510 @@
+"""Running one subagent: a child session, a child `Agent`, its events, cancellation and cost.
+
+`SubagentRunner.run` creates a child session (`parent_session_id`, `subagent_type`), builds an agent
+for it that shares the store, hub, provider factory, change applier and the parent's permission
+engine (read-only types get a read-only view of it), runs the prompt, and returns a `TaskResult`.
+The parent session gets a `subagent_started` / `subagent_finished` pair carrying the tool call's
+`call_id`; the child session has its own, ordinary event log. Approvals inside a subagent are
+mirrored into its ancestors (see `guards`). Cancelling (the parent's cancel, or `fail_fast`) stops
+the child's provider stream and tool calls; a child that does not stop within a grace period has
+its task cancelled. The child's cost (its own subagents included) is added to the parent turn's
+budget, so per-turn cost limits count it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from codesm.agent.agent import Agent, AgentDeps, TurnOutcome
+from codesm.agent.approvals import ApprovalBroker
+from codesm.agent.events import (
+    Op,
+    SubagentFinished,
+    SubagentStarted,
+    SubagentStatus,
+    SubmitPrompt,
+    Usage,
+)
+from codesm.agent.guard import TurnBudget, TurnLimits
+from codesm.agent.messages import ToolSpec, UsageReport
+from codesm.agent.permissions.engine import PermissionEngine
+from codesm.agent.providers.pricing import compute_cost
+from codesm.agent.providers.registry import AgentMode, ResolvedModel
+from codesm.agent.subagents.guards import (
+    ChildApprovalBroker,
+    ReadOnlyPermissions,
+    mirrors_for_child,
+)
+from codesm.agent.subagents.router import OnUsage, SubagentRouter
+from codesm.agent.subagents.types import (
+    AUTO,
+    SUBAGENT_TOOL_NAMES,
+    SubagentType,
+    choose_model,
+    get_type,
+)
+from codesm.agent.titles import heuristic_title
+from codesm.agent.tools.registry import ToolRegistry, builtin_tools
+from codesm.agent.tools.todo_store import InMemoryTodoStore
+from codesm.errors import CodesmError
+from codesm.store import SessionRecord
+
+if TYPE_CHECKING:
+    from codesm.agent.tools.base import ToolContext
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_DEPTH = 2
+CANCEL_GRACE_S = 5.0
+SUMMARY_CHARS = 300
+
+TaskStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
+SystemPromptFactory = Callable[[SubagentType, Sequence[ToolSpec]], str]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One subagent task as the model (or a program) asks for it."""
+
+    subagent_type: str
+    prompt: str
+    description: str = ""
+    model: str | None = None
+
+
+@dataclass
+class TaskResult:
+    """What became of one task: status, timing, cost and the full result text."""
+
+    index: int
+    spec: TaskSpec
+    status: TaskStatus = "pending"
+    subagent_type: str = ""
+    session_id: str | None = None
+    model: str | None = None
+    text: str = ""
+    error: str | None = None
+    cost_usd: float = 0.0
+    duration_s: float = 0.0
+    steps: int = 0
+    route_reason: str | None = None
+
+    @property
+    def description(self) -> str:
+        return self.spec.description or heuristic_title(self.spec.prompt)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+@dataclass
+class ParentRef:
+    """The session (and tool call) that starts subagents."""
+
+    session_id: str
+    deps: AgentDeps
+    """The parent agent's dependencies: the template of its subagents'."""
+    turn_id: str = ""
+    call_id: str = ""
+    depth: int = 0
+    mode: AgentMode = "smart"
+    model: str | None = None
+    approvals: ApprovalBroker | None = None
+    budget: TurnBudget | None = None
+    interactive: bool = True
+
+
+class SubagentAgent(Agent):
+    """A subagent's agent. A prompt sent to it while it runs (steering) is queued and run as a
+    follow-up turn before its result goes back to the parent."""
+
+    def __init__(
+        self,
+        deps: AgentDeps,
+        *,
+        session_id: str,
+        root: Path,
+        mode: str = "smart",
+        model: str | None = None,
+        interactive: bool = True,
+        agent_name: str | None = None,
+        depth: int = 1,
+    ) -> None:
+        super().__init__(
+            deps,
+            session_id=session_id,
+            root=root,
+            mode=mode,
+            model=model,
+            interactive=interactive,
+            agent_name=agent_name,
+        )
+        self.depth = depth
+        self.steering: list[str] = []
+        self.in_task = False
+
+    async def handle(self, op: Op) -> None:
+        if isinstance(op, SubmitPrompt) and self.in_task:
+            self.steering.append(op.text)
+            return
+        await super().handle(op)
+
+
+@dataclass
+class SubagentHost:
+    """A session's handle on the runner: its depth and (once built) its agent."""
+
+    runner: SubagentRunner
+    session_id: str
+    depth: int = 0
+    agent: Agent | None = None
+
+    @property
+    def can_delegate(self) -> bool:
+        return self.depth < self.runner.max_depth
+
+    def parent(self, ctx: ToolContext) -> ParentRef:
+        return self.parent_ref(turn_id=ctx.turn_id, call_id=ctx.call_id)
+
+    def parent_ref(self, *, turn_id: str, call_id: str) -> ParentRef:
+        agent = self.agent
+        if agent is None:
+            raise CodesmError(f"session {self.session_id} has no agent to start subagents from")
+        return ParentRef(
+            session_id=self.session_id,
+            turn_id=turn_id,
+            call_id=call_id,
+            depth=self.depth,
+            mode=agent.mode,  # type: ignore[arg-type]
+            model=agent.model_name,
+            deps=agent.deps,
+            approvals=agent.approvals,
+            budget=agent.turn_budget,
+            interactive=agent.approvals.interactive,
+        )
+
+
+@dataclass
+class SubagentRunner:
+    """Starts subagents for every session of one workspace; see the module docstring."""
+
+    root: Path
+    project_id: str | None = None
+    max_depth: int = DEFAULT_MAX_DEPTH
+    interactive: bool = True
+    system_prompt: SystemPromptFactory | None = None
+    router: SubagentRouter | None = None
+    agents: dict[str, Agent] = field(default_factory=dict)
+    """Live child agents by session id (the runtime's own map, so UIs can send them ops)."""
+    cancel_grace_s: float = CANCEL_GRACE_S
+
+    def host(self, session_id: str, *, depth: int = 0, agent: Agent | None = None) -> SubagentHost:
+        return SubagentHost(self, session_id, depth, agent)
+
+    # --- building child agents ---------------------------------------------------------------
+
+    def tools_for(self, kind: SubagentType, base: ToolRegistry, host: SubagentHost) -> ToolRegistry:
+        """`kind`'s allowlist out of `base` (plus toolbox and MCP tools for types that may
+        change things), and the subagent tools below the depth limit."""
+        from codesm.agent.subagents.tools import subagent_tools
+
+        builtin = _builtin_names()
+        tools = [
+            t
+            for t in base
+            if t.name not in SUBAGENT_TOOL_NAMES
+            and (t.name in kind.tools or (not kind.read_only and t.name not in builtin))
+        ]
+        if kind.can_delegate and host.can_delegate:
+            tools += subagent_tools(host)
+        return ToolRegistry(tools)
+
+    def build_agent(
+        self,
+        record: SessionRecord,
+        kind: SubagentType,
+        *,
+        depth: int,
+        template: AgentDeps,
+        parent: ParentRef | None = None,
+        limits: TurnLimits | None = None,
+    ) -> SubagentAgent:
+        """The agent of a subagent session (also used to reopen one later); `template` is the
+        parent's dependencies."""
+        permissions: PermissionEngine = template.permissions
+        if kind.read_only:
+            permissions = ReadOnlyPermissions(permissions)
+        host = self.host(record.id, depth=depth)
+        tools = self.tools_for(kind, template.tools, host)
+        specs = tools.specs()
+        text = (
+            self.system_prompt(kind, specs)
+            if self.system_prompt is not None
+            else _default_prompt(kind, specs, self.root)
+        )
+        deps = replace(
+            template,
+            tools=tools,
+            permissions=permissions,
+            system_prompt=lambda: text,
+            limits=limits or replace(template.limits, max_steps=kind.max_steps),
+            todos=InMemoryTodoStore(),
+            title_with_model=False,
+        )
+        interactive = parent.interactive if parent is not None else self.interactive
+        agent = SubagentAgent(
+            deps,
+            session_id=record.id,
+            root=self.root,
+            mode=record.mode,
+            model=record.model,
+            interactive=interactive,
+            agent_name=kind.name,
+            depth=depth,
+        )
+        if parent is not None and parent.approvals is not None:
+            mirrors = mirrors_for_child(
+                parent.approvals, parent.session_id, parent.turn_id, parent.call_id
+            )
+            agent.approvals = ChildApprovalBroker(
+                template.hub, record.id, interactive=interactive, mirrors=mirrors
+            )
+        host.agent = agent
+        self.agents[record.id] = agent
+        return agent
+
+    async def reopen(self, record: SessionRecord, template: AgentDeps) -> SubagentAgent:
+        """An agent for a subagent session opened again later (its parent's turn is over)."""
+        depth, parent_id = 1, record.parent_session_id
+        while parent_id is not None and depth < 32:
+            found = await template.store.sessions.get(parent_id)
+            parent_id = found.parent_session_id if found is not None else None
+            depth += int(parent_id is not None)
+        kind = get_type(record.subagent_type or "researcher")
+        return self.build_agent(record, kind, depth=depth, template=template)
+
+    # --- running one task --------------------------------------------------------------------
+
+    async def run(
+        self, parent: ParentRef, spec: TaskSpec, *, index: int = 0, cancel: asyncio.Event
+    ) -> TaskResult:
+        """Run `spec` as a subagent of `parent` to the end; never raises for a failed task."""
+        result = TaskResult(index=index, spec=spec, subagent_type=spec.subagent_type)
+        started = time.monotonic()
+        try:
+            await self._run(parent, spec, result, cancel)
+        except CodesmError as exc:
+            result.status, result.error = "failed", str(exc)
+        result.duration_s = time.monotonic() - started
+        if parent.budget is not None:
+            parent.budget.cost_usd += result.cost_usd
+        return result
+
+    async def _run(
+        self, parent: ParentRef, spec: TaskSpec, result: TaskResult, cancel: asyncio.Event
+    ) -> None:
+        if parent.depth >= self.max_depth:
+            result.status = "failed"
+            result.error = (
+                f"subagents cannot start subagents deeper than {self.max_depth} levels; "
+                "do this task yourself"
+            )
+            return
+        if cancel.is_set():
+            result.status, result.error = "cancelled", "cancelled before it started"
+            return
+        kind_name = spec.subagent_type
+        if kind_name == AUTO:
+            if self.router is None:
+                self.router = SubagentRouter(parent.deps.models, parent.deps.provider_factory)
+            decision = await self.router.route(
+                spec.prompt, cancel=cancel, on_usage=self._router_usage(parent, result)
+            )
+            kind_name = decision.subagent_type
+            result.route_reason = f"{decision.reason} ({decision.source})"
+        kind = get_type(kind_name)
+        result.subagent_type = kind.name
+        template = parent.deps
+        model, mode = choose_model(
+            kind,
+            template.models,
+            session_model=parent.model,
+            session_mode=parent.mode,
+            override=spec.model,
+        )
+        resolved = template.models.resolve(model, mode)
+        result.model = resolved.info.id
+        record = await self._create_session(parent, kind, spec, model, mode, template)
+        result.session_id = record.id
+        limits = _child_limits(kind, template.limits, parent.budget)
+        agent = self.build_agent(
+            record, kind, depth=parent.depth + 1, template=template, parent=parent, limits=limits
+        )
+        await template.hub.publish(
+            parent.session_id,
+            SubagentStarted(
+                turn_id=parent.turn_id,
+                call_id=parent.call_id,
+                child_session_id=record.id,
+                subagent_type=kind.name,
+                model=resolved.info.id,
+                description=result.description,
+                index=result.index,
+                depth=parent.depth + 1,
+                route_reason=result.route_reason,
+            ),
+        )
+        result.status = "running"
+        started = time.monotonic()
+        try:
+            outcome = await self._drive(agent, spec.prompt, cancel, result)
+        finally:
+            await agent.aclose()
+        result.text = outcome.text
+        result.status = _status(outcome)
+        if result.status != "completed":
+            result.error = outcome.reason or outcome.status
+        await template.hub.publish(
+            parent.session_id,
+            SubagentFinished(
+                turn_id=parent.turn_id,
+                call_id=parent.call_id,
+                child_session_id=record.id,
+                subagent_type=kind.name,
+                model=resolved.info.id,
+                status=result.status,
+                cost_usd=result.cost_usd,
+                duration_s=round(time.monotonic() - started, 3),
+                steps=result.steps,
+                index=result.index,
+                summary=(result.text or result.error or "")[:SUMMARY_CHARS],
+                error=result.error,
+            ),
+        )
+
+    async def _create_session(
+        self,
+        parent: ParentRef,
+        kind: SubagentType,
+        spec: TaskSpec,
+        model: str | None,
+        mode: AgentMode,
+        template: AgentDeps,
+    ) -> SessionRecord:
+        store = template.store
+        owner = await store.sessions.get(parent.session_id)
+        return await store.sessions.create(
+            project_id=owner.project_id if owner is not None else self.project_id,
+            title=spec.description or heuristic_title(spec.prompt),
+            mode=mode,
+            permission_mode=template.permissions.mode,
+            model=model,
+            parent_session_id=parent.session_id if owner is not None else None,
+            subagent_type=kind.name,
+        )
+
+    async def _drive(
+        self, agent: SubagentAgent, prompt: str, cancel: asyncio.Event, result: TaskResult
+    ) -> TurnOutcome:
+        """Run the prompt (and any steering follow-ups); stop the child when `cancel` is set."""
+
+        async def turns() -> TurnOutcome:
+            agent.in_task = True
+            try:
+                outcome = await agent.run_turn(prompt)
+                result.cost_usd += outcome.cost_usd
+                result.steps += outcome.steps
+                while agent.steering and outcome.status == "completed" and not cancel.is_set():
+                    follow_up = "\n\n".join(agent.steering)
+                    agent.steering.clear()
+                    outcome = await agent.run_turn(follow_up)
+                    result.cost_usd += outcome.cost_usd
+                    result.steps += outcome.steps
+                return outcome
+            finally:
+                agent.in_task = False
+
+        run = asyncio.create_task(turns())
+        stop = asyncio.create_task(cancel.wait())
+        try:
+            await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
+                await self._stop(agent, run)
+            return await run
+        except asyncio.CancelledError:
+            await self._stop(agent, run)
+            raise
+        finally:
+            stop.cancel()
+
+    async def _stop(self, agent: SubagentAgent, run: asyncio.Task[TurnOutcome]) -> None:
+        deadline = time.monotonic() + self.cancel_grace_s
+        while not run.done() and time.monotonic() < deadline:
+            agent.cancel()  # again each time: a turn that just started has a fresh cancel event
+            await asyncio.wait({run}, timeout=0.1)
+        if not run.done():
+            log.warning("subagent %s did not stop in time; cancelling it", agent.session_id)
+            run.cancel()
+            await asyncio.wait({run})
+
+    def _router_usage(self, parent: ParentRef, result: TaskResult) -> OnUsage:
+        hub = parent.deps.hub
+
+        async def record(usage: UsageReport, resolved: ResolvedModel) -> None:
+            model, provider = resolved.info.id, resolved.provider.name
+            usd = compute_cost(usage, model=model, provider=provider).usd or 0.0
+            result.cost_usd += usd
+            if parent.turn_id:
+                await hub.publish(
+                    parent.session_id,
+                    Usage(
+                        turn_id=parent.turn_id,
+                        provider=provider,
+                        model=model,
+                        input_tokens=usage.input_tokens,
+                        output_tokens=usage.output_tokens,
+                        cache_read_tokens=usage.cache_read_tokens,
+                        cache_write_tokens=usage.cache_write_tokens,
+                        cost_usd=usd,
+                        agent="router",
+                    ),
+                )
+
+        return record
+
+
+@cache
+def _builtin_names() -> frozenset[str]:
+    return frozenset(t.name for t in builtin_tools())
+
+
+def _status(outcome: TurnOutcome) -> SubagentStatus:
+    if outcome.status == "completed":
+        return "completed"
+    return "cancelled" if outcome.status == "cancelled" else "failed"
+
+
+def _child_limits(kind: SubagentType, limits: TurnLimits, budget: TurnBudget | None) -> TurnLimits:
+    """The type's step limit; the parent turn's remaining time and cost."""
+    seconds, cost = limits.max_seconds, limits.max_cost_usd
+    if budget is not None:
+        seconds = max(1.0, limits.max_seconds - (time.monotonic() - budget.started))
+        if cost is not None:
+            cost = max(0.0, cost - budget.cost_usd)
+    return TurnLimits(max_steps=kind.max_steps, max_seconds=seconds, max_cost_usd=cost)
+
+
+def _default_prompt(kind: SubagentType, specs: Sequence[ToolSpec], root: Path) -> str:
+    names = ", ".join(spec.name for spec in specs)
+    return (
+        f"{kind.system_prompt()}\n\nWorking directory: {root}\n"
+        f"Tools available: {names}. Paths are relative to the working directory."
+    )

@@ -1,0 +1,127 @@
+"""All MCP servers of a workspace: approval gate, start-up, tools, status, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesm.mcp.approvals import McpApprovals
+from codesm.mcp.config import McpConfig, McpServerConfig
+from codesm.mcp.connection import McpConnection, McpLimits, ServerStatus
+from codesm.mcp.tools import McpTool
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ApproveServer", "McpManager", "SkippedServer"]
+
+ApproveServer = Callable[[McpServerConfig, str], Awaitable[bool]]
+"""Asks the user whether a project server may start; the string is why it asks
+(`unapproved` or `changed`). True pins the approval."""
+
+
+@dataclass(frozen=True)
+class SkippedServer:
+    config: McpServerConfig
+    reason: str
+
+
+@dataclass
+class McpManager:
+    """Starts the servers the user trusts or approved and turns their tools into codesm tools.
+
+    Project servers (`.mcp.json`, the project's settings) start only with a pinned approval;
+    without one, `approve` is asked when given, otherwise they are skipped with a warning (what
+    headless runs and the web UI do: approve with `codesm mcp approve NAME` or `codesm mcp
+    doctor`)."""
+
+    config: McpConfig
+    workspace: Path
+    approvals: McpApprovals
+    limits: McpLimits = field(default_factory=McpLimits)
+    approve: ApproveServer | None = None
+    connections: dict[str, McpConnection] = field(default_factory=dict)
+    skipped: dict[str, SkippedServer] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _started: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        config: McpConfig,
+        workspace: Path,
+        *,
+        approve: ApproveServer | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> McpManager:
+        limits = McpLimits.from_env(os.environ if env is None else env)
+        return cls(
+            config,
+            workspace,
+            McpApprovals(workspace),
+            limits,
+            approve,
+            warnings=list(config.warnings),
+        )
+
+    async def start(self) -> None:
+        """Start every permitted server in the background (idempotent)."""
+        if self._started:
+            return
+        self._started = True
+        for warning in self.config.warnings:
+            log.warning("%s", warning)
+        for server in self.config.servers.values():
+            if await self._permitted(server):
+                connection = McpConnection(server, cwd=self.workspace, limits=self.limits)
+                self.connections[server.name] = connection
+                connection.start()
+
+    async def _permitted(self, server: McpServerConfig) -> bool:
+        state = await asyncio.to_thread(self.approvals.state, server)
+        if state in ("trusted", "approved"):
+            return True
+        if self.approve is not None and await self.approve(server, state):
+            await asyncio.to_thread(self.approvals.approve, server)
+            return True
+        what = "changed since it was approved" if state == "changed" else "not approved"
+        reason = (
+            f"project MCP server {server.name!r} ({server.origin}) is {what}; skipped. "
+            f"Run `codesm mcp approve {server.name}` to allow it."
+        )
+        self.skipped[server.name] = SkippedServer(server, reason)
+        self.warnings.append(reason)
+        log.warning("%s", reason)
+        return False
+
+    async def tools(self, timeout_s: float | None = None) -> list[McpTool]:
+        """The tools of every server that came up within the start timeout."""
+        await self.start()
+        await asyncio.gather(*(c.wait_started(timeout_s) for c in self.connections.values()))
+        tools: list[McpTool] = []
+        seen: set[str] = set()
+        for connection in self.connections.values():
+            if connection.state != "ready":
+                log.warning(
+                    "MCP server %r is not available: %s",
+                    connection.name,
+                    connection.error or connection.state,
+                )
+                continue
+            for remote in connection.tools:
+                tool = McpTool(connection, remote)
+                if tool.name in seen:
+                    log.warning("MCP tool %s is listed twice; the first one is kept", tool.name)
+                    continue
+                seen.add(tool.name)
+                tools.append(tool)
+        return tools
+
+    def statuses(self) -> list[ServerStatus]:
+        return [c.status() for c in self.connections.values()]
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.connections.values()))

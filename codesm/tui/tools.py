@@ -1,0 +1,178 @@
+"""Tool calls and proposed changes in the chat: one collapsible line each, expandable to the
+arguments, the streamed output and the result (or the diff)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Collapsible, Static
+
+from codesm.agent.events import SubagentFinished, SubagentStarted
+from codesm.tui.diff import diff_stats, parse_hunks, render_hunk
+
+MAX_OUTPUT_CHARS = 20_000
+SUMMARY_CHARS = 70
+ICONS = {"running": "◌", "ok": "✓", "error": "✗", "interrupted": "⊘"}
+SUMMARY_KEYS = ("command", "path", "pattern", "url", "query", "description")
+
+
+def summarize_arguments(name: str, arguments: dict[str, Any]) -> str:
+    """The one argument that says what a call does (its command, path, pattern...)."""
+    if name == "todo_write":
+        return f"{len(arguments.get('todos') or [])} task(s)"
+    for key in SUMMARY_KEYS:
+        value = arguments.get(key)
+        if isinstance(value, str) and value:
+            return _clip(" ".join(value.split()))
+    return _clip(json.dumps(arguments, ensure_ascii=False)) if arguments else ""
+
+
+def _clip(text: str, limit: int = SUMMARY_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _duration(started: datetime, finished: datetime | None) -> str:
+    if finished is None:
+        return ""
+    seconds = max(0.0, (finished - started).total_seconds())
+    return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+class ToolCallView(Collapsible):
+    """A tool call: status icon, name, what it acts on and duration; expands to its output."""
+
+    DEFAULT_CSS = """
+    ToolCallView {
+        margin: 0 0 0 2;
+        padding: 0;
+        border: none;
+        background: transparent;
+    }
+    ToolCallView > Contents { padding: 0 0 0 4; height: auto; }
+    ToolCallView.-error CollapsibleTitle { color: $error; }
+    ToolCallView.-running CollapsibleTitle { color: $warning; }
+    ToolCallView .tool-args { color: $text-muted; }
+    ToolCallView .tool-output { max-height: 20; overflow-y: auto; }
+    """
+
+    def __init__(
+        self, call_id: str, name: str, arguments: dict[str, Any], started: datetime
+    ) -> None:
+        self.call_id = call_id
+        self.tool_name = name
+        self.arguments = arguments
+        self.started = started
+        self.finished: datetime | None = None
+        self.state = "running"
+        self.output = ""
+        self.result: str | None = None
+        self._args_view = Static(
+            json.dumps(arguments, indent=2, ensure_ascii=False), classes="tool-args", markup=False
+        )
+        self._output_view = Static("", classes="tool-output", markup=False)
+        self._subagents: dict[int, Static] = {}
+        super().__init__(
+            self._args_view, self._output_view, title=self._heading(), collapsed=True,
+            id=f"tool-{call_id}",
+        )  # fmt: skip
+        self.add_class("-running")
+
+    def _heading(self) -> str:
+        summary = summarize_arguments(self.tool_name, self.arguments)
+        when = _duration(self.started, self.finished)
+        parts = [ICONS[self.state], self.tool_name, summary, when]
+        return "  ".join(p for p in parts if p)
+
+    def add_output(self, text: str) -> None:
+        """Append streamed output (only the tail is kept)."""
+        self.output = (self.output + text)[-MAX_OUTPUT_CHARS:]
+        self._output_view.update(Text(self.output))
+
+    async def subagent(self, event: SubagentStarted | SubagentFinished) -> None:
+        """Nest a subagent of this call under it: type, model, what it does, then its outcome."""
+        line = self._subagents.get(event.index)
+        if line is None:
+            line = self._subagents[event.index] = Static("", classes="subagent", markup=False)
+            if self.is_mounted:
+                await self.query_one(Collapsible.Contents).mount(line)
+            else:
+                self.compose_add_child(line)
+        if isinstance(event, SubagentStarted):
+            text = f"↳ ◌ {event.subagent_type} ({event.model})  {event.description}"
+        else:
+            icon = ICONS["ok"] if event.status == "completed" else ICONS["error"]
+            text = f"↳ {icon} {event.subagent_type} ({event.model})  {event.status}  "
+            text += f"{event.steps} steps  {event.duration_s:.1f}s  ${event.cost_usd:.4f}"
+            if event.summary or event.error:
+                text += f"\n    {_clip(event.error or event.summary, 200)}"
+        line.update(Text(text))
+
+    def finish(
+        self, content: str, *, is_error: bool, interrupted: bool, finished: datetime
+    ) -> None:
+        self.result = content
+        self.finished = finished
+        self.state = "interrupted" if interrupted else "error" if is_error else "ok"
+        self.remove_class("-running")
+        self.set_class(is_error, "-error")
+        shown = content if not self.output else f"{self.output.rstrip()}\n─── result ───\n{content}"
+        self._output_view.update(Text(shown[-MAX_OUTPUT_CHARS:]))
+        self.title = self._heading()
+
+
+class ChangeView(Collapsible):
+    """A proposed change: its files, +/- counts and status; expands to the highlighted diff."""
+
+    DEFAULT_CSS = """
+    ChangeView {
+        margin: 0 0 0 2;
+        padding: 0;
+        border: none;
+        background: transparent;
+    }
+    ChangeView > Contents { padding: 0 0 0 4; height: auto; }
+    ChangeView.-applied CollapsibleTitle { color: $success; }
+    ChangeView.-rejected CollapsibleTitle { color: $error; }
+    """
+
+    def __init__(self, change_id: str, paths: list[str], diff: str) -> None:
+        self.change_id = change_id
+        self.paths = paths
+        self.diff = diff
+        self.status = "proposed"
+        self.comment: str | None = None
+        self._body = Static(self._render_diff(diff), markup=False)
+        super().__init__(
+            self._body, title=self._heading(), collapsed=True, id=f"change-{change_id}"
+        )
+
+    @staticmethod
+    def _render_diff(diff: str) -> Text:
+        hunks = parse_hunks(diff)
+        out = Text()
+        for hunk in hunks:
+            out.append(f"{hunk.path}  {hunk.header}\n", style="bold")
+            out.append_text(render_hunk(hunk))
+            out.append("\n")
+        return out
+
+    def _heading(self) -> str:
+        added, removed = diff_stats(self.diff)
+        files = ", ".join(self.paths)
+        why = f" ({self.comment})" if self.comment else ""
+        return f"± {files}  +{added} -{removed}  {self.status}{why}"
+
+    def set_status(
+        self, status: str, *, diff: str | None = None, comment: str | None = None
+    ) -> None:
+        self.status = status
+        self.comment = comment
+        if diff is not None:
+            self.diff = diff
+            self._body.update(self._render_diff(diff))
+        for name in ("applied", "rejected"):
+            self.set_class(status == name, f"-{name}")
+        self.title = self._heading()
