@@ -35,7 +35,8 @@ from codesm.agent.subagents.orchestration import (
     run_parallel,
     run_stages,
 )
-from codesm.agent.subagents.runner import ParentRef, SubagentRunner, TaskResult, TaskSpec
+from codesm.agent.subagents.runner import SubagentRunner
+from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 from codesm.agent.tools.registry import ToolRegistry
 
 __all__ = [

@@ -17,8 +17,8 @@ from codesm.agent.budgets import BudgetLimits
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.formatting import Formatter
 from codesm.agent.changes.recovery import recover_changes
-from codesm.agent.extensions import Extensions
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
+from codesm.agent.extensions import Extensions
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import find_instructions

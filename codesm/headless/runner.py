@@ -17,7 +17,7 @@ from typing import IO
 
 from codesm import __version__
 from codesm.agent.agent import Agent, TurnOutcome
-from codesm.agent.events import SetMode, SetModel
+from codesm.agent.events import SetMode, SetModel, SubagentStarted, ToolCallFinished
 from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError, ConfigError
@@ -78,18 +78,33 @@ async def _stdin_prompts(stdin: IO[str]) -> AsyncIterator[str]:
 
 
 class _Forwarder:
-    """Feeds committed events to the stream-json writer, live, in seq order."""
+    """Feeds committed events to the stream-json writer, live, in seq order.
 
-    def __init__(self, runtime: Runtime, session_id: str, writer: StreamJsonWriter | None) -> None:
+    A `subagent_started` event starts a forwarder for the child session whose lines carry the
+    tool call's id as `parent_tool_use_id`; the parent's result for that call is written only
+    once the children's events are, so each subagent's messages come before its tool result.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        session_id: str,
+        writer: StreamJsonWriter | None,
+        parent_tool_use_id: str | None = None,
+    ) -> None:
         self._runtime = runtime
         self._session_id = session_id
         self._writer = writer
+        self._parent_tool_use_id = parent_tool_use_id
         self._seen = 0
         self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._children: dict[str, list[_Forwarder]] = {}
 
-    async def start(self) -> None:
-        self._seen = await self._runtime.store.events.last_seq(self._session_id)
+    async def start(self, after: int | None = None) -> None:
+        self._seen = (
+            await self._runtime.store.events.last_seq(self._session_id) if after is None else after
+        )
         if self._writer is not None:
             self._task = asyncio.create_task(self._run(self._seen))
 
@@ -97,20 +112,37 @@ class _Forwarder:
         assert self._writer is not None
         async with self._runtime.hub.subscribe(self._session_id, after_seq=after) as events:
             async for stored in events:
-                self._writer.on_event(stored.event)
+                event = stored.event
+                if isinstance(event, SubagentStarted):
+                    child = _Forwarder(
+                        self._runtime, event.child_session_id, self._writer, event.call_id
+                    )
+                    await child.start(after=0)
+                    self._children.setdefault(event.call_id, []).append(child)
+                elif isinstance(event, ToolCallFinished) and event.call_id in self._children:
+                    for child in self._children.pop(event.call_id):
+                        await child.drain()
+                        await child.stop()
+                self._writer.on_event(event, self._parent_tool_use_id)
                 async with self._progress:
                     self._seen = stored.seq
                     self._progress.notify_all()
 
     async def drain(self) -> None:
-        """Wait until every committed event was written out."""
+        """Wait until every committed event was written out (subagents' included)."""
         if self._task is None:
             return
         target = await self._runtime.store.events.last_seq(self._session_id)
         async with self._progress:
             await self._progress.wait_for(lambda: self._seen >= target)
+        for children in list(self._children.values()):
+            for child in children:
+                await child.drain()
 
     async def stop(self) -> None:
+        for children in self._children.values():
+            for child in children:
+                await child.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -59,7 +59,7 @@ class StreamJsonWriter:
     totals: ModelTotals = field(default_factory=ModelTotals)
     by_model: dict[str, ModelTotals] = field(default_factory=dict)
     num_turns: int = 0
-    _last_usage: Usage | None = None
+    _last_usage: dict[str | None, Usage] = field(default_factory=dict)
 
     def write(self, obj: dict[str, Any]) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -90,19 +90,23 @@ class StreamJsonWriter:
         """Echo a prompt read from `--stream-json-input`, as Claude does with replay."""
         self.write(self._envelope("user", {"role": "user", "content": text}))
 
-    def on_event(self, event: Event) -> None:
+    def on_event(self, event: Event, parent_tool_use_id: str | None = None) -> None:
+        """Write what `event` shows; a subagent's events carry the `parent_tool_use_id` of the
+        tool call that started it (its cost counts in the totals, its steps not in num_turns)."""
+        parent = parent_tool_use_id
         match event:
             case Usage():
-                self._last_usage = event
+                self._last_usage[parent] = event
                 self.totals.add(event)
                 self.by_model.setdefault(event.model, ModelTotals()).add(event)
-                self.model = event.model
+                if parent is None:
+                    self.model = event.model
             case AssistantTextDelta() if self.include_partial:
-                self._delta({"type": "text_delta", "text": event.text})
+                self._delta({"type": "text_delta", "text": event.text}, parent)
             case ThinkingDelta() if self.include_partial and self.include_thinking:
-                self._delta({"type": "thinking_delta", "thinking": event.text})
+                self._delta({"type": "thinking_delta", "thinking": event.text}, parent)
             case AssistantMessage():
-                self._assistant(event)
+                self._assistant(event, parent)
             case ToolCallFinished():
                 block = {
                     "type": "tool_result",
@@ -110,12 +114,13 @@ class StreamJsonWriter:
                     "content": event.content,
                     "is_error": event.is_error,
                 }
-                self.write(self._envelope("user", {"role": "user", "content": [block]}))
+                self.write(self._envelope("user", {"role": "user", "content": [block]}, parent))
             case _:
                 pass
 
-    def _assistant(self, event: AssistantMessage) -> None:
-        self.num_turns += 1
+    def _assistant(self, event: AssistantMessage, parent: str | None = None) -> None:
+        if parent is None:
+            self.num_turns += 1
         content: list[dict[str, Any]] = []
         if self.include_thinking:
             content += [
@@ -128,8 +133,7 @@ class StreamJsonWriter:
             {"type": "tool_use", "id": c.call_id, "name": c.name, "input": c.arguments}
             for c in event.tool_calls
         ]
-        usage = self._last_usage
-        self._last_usage = None
+        usage = self._last_usage.pop(parent, None)
         message = {
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
@@ -139,25 +143,27 @@ class StreamJsonWriter:
             "stop_reason": event.stop_reason,
             "usage": _usage_dict(usage),
         }
-        self.write(self._envelope("assistant", message))
+        self.write(self._envelope("assistant", message, parent))
 
-    def _delta(self, delta: dict[str, Any]) -> None:
+    def _delta(self, delta: dict[str, Any], parent: str | None = None) -> None:
         self.write(
             {
                 "type": "stream_event",
                 "event": {"type": "content_block_delta", "index": 0, "delta": delta},
                 "session_id": self.session_id,
-                "parent_tool_use_id": None,
+                "parent_tool_use_id": parent,
                 "uuid": uuid.uuid4().hex,
             }
         )
 
-    def _envelope(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
+    def _envelope(
+        self, kind: str, message: dict[str, Any], parent: str | None = None
+    ) -> dict[str, Any]:
         return {
             "type": kind,
             "message": message,
             "session_id": self.session_id,
-            "parent_tool_use_id": None,
+            "parent_tool_use_id": parent,
             "uuid": uuid.uuid4().hex,
         }
 

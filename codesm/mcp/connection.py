@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+import anyio
 import httpx2
 import mcp_types as types
 from mcp import Client, StdioServerParameters
@@ -159,6 +160,8 @@ class McpConnection:
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._stderr = _StderrTail(limits.stderr_tail_bytes)
+        self._scope: anyio.CancelScope | None = None
+        self._reached_ready = False
 
     @property
     def name(self) -> str:
@@ -203,9 +206,9 @@ class McpConnection:
         failures = 0
         while not self._closing:
             self._dead = asyncio.Event()
-            was_ready = False
+            self._reached_ready = False
             try:
-                was_ready = await self._run_once()
+                await self._run_once()
             except Exception as exc:  # any server fault ends here, never in the agent
                 self.error = describe_error(exc)
                 log.warning("MCP server %r stopped: %s", self.name, self.error)
@@ -215,7 +218,7 @@ class McpConnection:
                 self._client = None
             if self.closing:
                 break
-            failures = 1 if was_ready else failures + 1
+            failures = 1 if self._reached_ready else failures + 1
             if failures > self.limits.max_restarts:
                 await self._set_state("failed")
                 self._settled.set()
@@ -229,18 +232,29 @@ class McpConnection:
             self.restarts += 1
         await self._set_state("stopped")
 
-    async def _run_once(self) -> bool:
+    async def _run_once(self) -> None:
         if self.state != "restarting":
             await self._set_state("starting")
-        async with AsyncExitStack() as stack:
-            client = await self._open(stack)
-            self.tools = await self._list_tools(client)
-            self._client = client
-            self.error = None
-            await self._set_state("ready")
-            self._settled.set()
-            await self._watch(client)
-        return True
+        # The SDK's own discover probe waits 10 s whatever the client's timeout: bound the whole
+        # start-up with a cancel scope that encloses the client's task groups.
+        timeout = self.limits.start_timeout_s
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            timer = asyncio.get_running_loop().call_later(timeout, scope.cancel)
+            try:
+                async with AsyncExitStack() as stack:
+                    client = await self._open(stack)
+                    self.tools = await self._list_tools(client)
+                    timer.cancel()
+                    self._client, self.error, self._reached_ready = client, None, True
+                    await self._set_state("ready")
+                    self._settled.set()
+                    await self._watch(client)
+            finally:
+                timer.cancel()
+                self._scope = None
+        if scope.cancelled_caught and not self._reached_ready and not self.closing:
+            raise TimeoutError(f"the server did not start within {timeout:g} s")
 
     async def _open(self, stack: AsyncExitStack) -> Client:
         c = self.config
@@ -362,6 +376,8 @@ class McpConnection:
         """Stop the server (its process tree for stdio) and the supervisor."""
         self._closing = True
         self._dead.set()
+        if self._scope is not None and self.state != "ready":
+            self._scope.cancel()
         task, self._task = self._task, None
         if task is not None:
             done, _ = await asyncio.wait({task}, timeout=10.0)

@@ -8,11 +8,14 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codesm.mcp.approvals import McpApprovals
 from codesm.mcp.config import McpConfig, McpServerConfig
-from codesm.mcp.connection import McpConnection, McpLimits, ServerStatus
-from codesm.mcp.tools import McpTool
+
+if TYPE_CHECKING:  # the SDK is imported only when a server starts
+    from codesm.mcp.connection import McpConnection, McpLimits, ServerStatus
+    from codesm.mcp.tools import McpTool
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,8 @@ class McpManager:
     config: McpConfig
     workspace: Path
     approvals: McpApprovals
-    limits: McpLimits = field(default_factory=McpLimits)
+    limits: McpLimits | None = None
+    env: Mapping[str, str] | None = None
     approve: ApproveServer | None = None
     connections: dict[str, McpConnection] = field(default_factory=dict)
     skipped: dict[str, SkippedServer] = field(default_factory=dict)
@@ -57,13 +61,12 @@ class McpManager:
         approve: ApproveServer | None = None,
         env: Mapping[str, str] | None = None,
     ) -> McpManager:
-        limits = McpLimits.from_env(os.environ if env is None else env)
         return cls(
             config,
             workspace,
             McpApprovals(workspace),
-            limits,
-            approve,
+            approve=approve,
+            env=env,
             warnings=list(config.warnings),
         )
 
@@ -76,6 +79,10 @@ class McpManager:
             log.warning("%s", warning)
         for server in self.config.servers.values():
             if await self._permitted(server):
+                from codesm.mcp.connection import McpConnection, McpLimits
+
+                if self.limits is None:
+                    self.limits = McpLimits.from_env(os.environ if self.env is None else self.env)
                 connection = McpConnection(server, cwd=self.workspace, limits=self.limits)
                 self.connections[server.name] = connection
                 connection.start()
@@ -102,6 +109,10 @@ class McpManager:
         await self.start()
         await asyncio.gather(*(c.wait_started(timeout_s) for c in self.connections.values()))
         tools: list[McpTool] = []
+        if not self.connections:
+            return tools
+        from codesm.mcp.tools import McpTool
+
         seen: set[str] = set()
         for connection in self.connections.values():
             if connection.state != "ready":

@@ -25,10 +25,9 @@ _ALL = (*_TOKENS, "reasoning_tokens")
 
 
 def _sums(prefix: str = "u.", divisor: str = "") -> str:
-    columns = ", ".join(
+    return ", ".join(
         f"COALESCE(SUM({prefix}{name}{divisor}), 0) AS {name}" for name in (*_ALL, "cost_usd")
     )
-    return columns
 
 
 _GROUP_KEYS: dict[str, tuple[str, str]] = {

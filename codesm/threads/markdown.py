@@ -10,19 +10,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, assert_never
 
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
     AssistantMessage,
     AssistantTextDelta,
+    BudgetWarning,
     ChangeApplied,
     ChangeProposed,
     ChangeRedone,
     ChangeRejected,
     ChangeUndone,
     Compaction,
+    ContextReport,
     Error,
     Event,
     ModeChanged,
@@ -30,6 +32,8 @@ from codesm.agent.events import (
     PermissionModeChanged,
     Retry,
     StoredEvent,
+    SubagentFinished,
+    SubagentStarted,
     ThinkingDelta,
     Title,
     ToolCallFinished,
@@ -136,8 +140,23 @@ class _Renderer:
                 self.note(f"permission mode: {event.permission_mode}")
             case ModelChanged():
                 self.note(f"model: {event.model}")
-            case Usage() | Title() | TurnStarted():
-                pass  # summed up in the header / shown as the title / no content
+            case SubagentStarted():
+                what = f": {event.description}" if event.description else ""
+                self.note(f"subagent {event.subagent_type} ({event.model}) started{what}")
+            case SubagentFinished():
+                self.note(
+                    f"subagent {event.subagent_type} {event.status} after {event.steps} steps, "
+                    f"${event.cost_usd:.4f} (thread {event.child_session_id[:8]})"
+                )
+                if event.summary.strip():
+                    self.blocks.append(_quote(event.summary.strip()))
+            case BudgetWarning():
+                verb = "exceeded" if event.exceeded else "reached 80% of"
+                self.note(f"spending {verb} the {event.scope} budget (${event.limit_usd:.2f})")
+            case Usage() | Title() | TurnStarted() | ContextReport():
+                pass  # summed up in the header / shown as the title / no content / UI only
+            case _:
+                assert_never(event)
 
     def assistant(self, event: AssistantMessage) -> None:
         thoughts = [t.text for t in event.thinking if t.text.strip()]

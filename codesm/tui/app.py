@@ -35,14 +35,14 @@ from codesm.agent.events import (
     UndoChange,
 )
 from codesm.agent.permissions.engine import ToolRequest
-from codesm.agent.runtime import Runtime, build_model_registry
+from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
+from codesm.tui import dialogs
 from codesm.tui.approval import ApprovalDecision, ApprovalScreen, approval_screen
 from codesm.tui.chat import ChatLog, NoticeView
 from codesm.tui.commands import HELP_TEXT, SlashCommand, SlashError, parse_slash
 from codesm.tui.messages import ApprovalNeeded, PromptSubmitted, SessionChosen, StatusChanged
-from codesm.tui.pickers import KEY_VARIABLES, ChoiceScreen, ConnectScreen, ProviderKey
 from codesm.tui.prompt import PromptBar
 from codesm.tui.sidebar import Sidebar
 from codesm.tui.status import SessionStatus, StatusBar, TodoPanel, model_label, provider_hint
@@ -129,7 +129,7 @@ class CodesmApp(App[int]):
 
     async def _welcome(self) -> None:
         self.chat.live = True
-        text = f"New session in {self.runtime.workspace}. /help lists commands and keys."
+        text = f"New session. /help lists commands and keys.\nWorkspace: {self.runtime.workspace}"
         await self.chat.mount(NoticeView(Text(text)))
         hint = provider_hint(self.runtime)
         if hint is not None:
@@ -372,58 +372,13 @@ class CodesmApp(App[int]):
         self.prompt.input.focus()
 
     async def action_pick_session(self) -> None:
-        sessions = await self.runtime.store.sessions.list_recent(
-            project_id=self.runtime.project_id, limit=100
-        )
-        choices = [
-            (s.id, f"{s.title or 'untitled'}  ({s.updated_at:%Y-%m-%d %H:%M})") for s in sessions
-        ]
-
-        async def chosen(session_id: str | None) -> None:
-            if session_id:
-                await self.switch_to(session_id)
-
-        current = self.session.id if self.session else None
-        self.push_screen(ChoiceScreen("Sessions", choices, current), chosen)
+        await dialogs.pick_session(self)
 
     async def action_pick_model(self) -> None:
-        configured = self.runtime.models.providers
-        models = [m.id for m in self.runtime.models.models() if m.provider in configured]
-        if not models:
-            self.notify(provider_hint(self.runtime) or "No models are available.", severity="error")
-            return
-
-        async def chosen(model: str | None) -> None:
-            if model:
-                await self.set_model(model)
-
-        choices = [(m, m) for m in dict.fromkeys(models)]
-        self.push_screen(ChoiceScreen("Model", choices, self.status.model), chosen)
+        dialogs.pick_model(self)
 
     def action_connect(self) -> None:
-        async def connected(answer: ProviderKey | None) -> None:
-            if answer is not None:
-                await self.connect(answer)
-
-        self.push_screen(ConnectScreen(), connected)
-
-    async def connect(self, answer: ProviderKey) -> None:
-        from codesm.config.credentials import environment_with_credentials, save_credential
-
-        save_credential(KEY_VARIABLES[answer.provider], answer.key)
-        self.runtime.models = build_model_registry(
-            self.runtime.settings, environment_with_credentials(None)
-        )
-        for agent in self.runtime.agents.values():
-            agent.deps.models = self.runtime.models
-        self.status.model, self.status.context_window = model_label(
-            self.runtime, self.session.model if self.session else self.pending_model,
-            self.status.mode,
-        )  # fmt: skip
-        for hint in self.query("#provider-hint"):
-            await hint.remove()
-        self.refresh_status()
-        self.notify(f"Connected {answer.provider}.")
+        dialogs.connect(self)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

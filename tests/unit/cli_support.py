@@ -38,9 +38,10 @@ def conversation(prompt: str, answer: str, *, tool_output: str = "") -> list[Eve
         events += [
             ToolCallStarted(turn_id="t1", call_id="c1", name="bash", arguments={"command": "ls"}),
             ToolCallFinished(turn_id="t1", call_id="c1", content=tool_output),
-            ToolCallStarted(turn_id="t1", call_id="c2", name="edit",
-                            arguments={"path": "app.py", "old": "hi", "new": "hello"}),  # fmt: skip
-            ChangeProposed(turn_id="t1", call_id="c2", change_id="ch1", paths=["app.py"], diff=DIFF),
+            ToolCallStarted(turn_id="t1", call_id="c2", name="edit", arguments={"path": "app.py"}),
+            ChangeProposed(
+                turn_id="t1", call_id="c2", change_id="ch1", paths=["app.py"], diff=DIFF
+            ),
             ChangeApplied(turn_id="t1", call_id="c2", change_id="ch1", paths=["app.py"]),
             ToolCallFinished(turn_id="t1", call_id="c2", content="Edited app.py"),
         ]

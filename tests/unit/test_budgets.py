@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,7 +86,9 @@ async def test_a_warning_comes_at_80_percent_and_the_run_stops_before_the_call_p
     # Three calls were made; the fourth was never sent.
     assert len(scripted_llm.completion_requests()) == 3
     assert outcome.status == "paused" and outcome.budget_exceeded
-    assert "turn budget" in (outcome.reason or "") and "codesm.budget.turn" in (outcome.reason or "")
+    assert "turn budget" in (outcome.reason or "") and "codesm.budget.turn" in (
+        outcome.reason or ""
+    )
     asked = [e for e in events if isinstance(e, ApprovalRequested)]
     assert [a.kind for a in asked] == ["budget"]
 
@@ -168,3 +173,23 @@ async def test_headless_stops_with_error_max_budget_usd_in_stream_json(
     assert failed.value.outcome.budget_exceeded
     assert "codesm.budget.session" in str(failed.value)
     assert len(scripted_llm.completion_requests()) == 1
+
+
+def test_headless_command_exits_non_zero_with_a_clear_message_at_the_budget(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(*tool_steps(2))
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"codesm.budget.turn": 0.000001}))
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
+    env.update(ANTHROPIC_API_KEY="sk-ant-test", ANTHROPIC_BASE_URL=scripted_llm.base_url)
+    done = subprocess.run(
+        [sys.executable, "-m", "codesm", "-x", "go", "--settings-file", str(settings)],
+        capture_output=True, text=True, cwd=workspace, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "the turn budget of $0.0000 is spent" in done.stderr
+    assert "codesm.budget.turn" in done.stderr

@@ -72,7 +72,7 @@ def test_update_reports_the_new_version_after_pip_upgrades() -> None:
 
     result = upgrade(python="py", run=run, probe=lambda url: None, force=True)
     assert result.status == "updated" and "0.1.0 -> 0.2.0" in result.message
-    assert ["py", "-m", "pip", "install", "--upgrade"] == commands[-2][:5]
+    assert commands[-2][:5] == ["py", "-m", "pip", "install", "--upgrade"]
 
 
 def test_login_verifies_the_key_with_a_cheap_call_and_stores_it(

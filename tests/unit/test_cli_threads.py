@@ -138,7 +138,9 @@ def test_markdown_fences_survive_backticks_in_output(workspace: Path) -> None:
 def test_replay_types_the_thread_out_with_pauses(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tid,) = seed(workspace, [("t", conversation("hello there", "General Kenobi", tool_output="x"))])
+    (tid,) = seed(
+        workspace, [("t", conversation("hello there", "General Kenobi", tool_output="x"))]
+    )
     pauses: list[float] = []
     monkeypatch.setattr("time.sleep", pauses.append)
     result = codesm("threads", "replay", tid, "--speed", "2")
@@ -175,7 +177,9 @@ def test_handoff_print_drafts_goal_decisions_and_files(workspace: Path) -> None:
     assert "Where the previous thread got to:\nKept it." in draft
 
 
-def test_handoff_starts_the_new_thread_headless(workspace: Path, llm_env: ScriptedLLMServer) -> None:
+def test_handoff_starts_the_new_thread_headless(
+    workspace: Path, llm_env: ScriptedLLMServer
+) -> None:
     (tid,) = seed(workspace, [("Parser", conversation("Make it fast", "Done half."))])
     llm_env.script(Turn(text="Picking up from the handoff."))
     result = codesm("threads", "handoff", tid, "--goal", "Finish the speedup", "--no-edit")

@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -27,21 +28,20 @@ def seeded(tmp_path: Path) -> Seeded:
     return asyncio.run(seed())
 
 
-def run_json(*args: str) -> dict[str, object]:
+def run_json(*args: str) -> dict[str, Any]:
     result = CliRunner().invoke(usage, ["--json", *args])
     assert result.exit_code == 0, result.output
-    parsed: dict[str, object] = json.loads(result.output)
+    parsed: dict[str, Any] = json.loads(result.output)
     return parsed
 
 
-def groups(report: dict[str, object]) -> dict[str, dict[str, float]]:
-    return {g["key"]: g for g in report["groups"]}  # type: ignore[attr-defined, index]
+def groups(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {g["key"]: g for g in report["groups"]}
 
 
 def test_usage_json_by_model_parses_and_sums_every_call(seeded: Seeded) -> None:
     report = run_json("--by", "model")
     total = report["total"]
-    assert isinstance(total, dict)
     assert total["cost_usd"] == pytest.approx(seeded.this_project_usd + seeded.other_project_usd)
     assert total["calls"] == 5
     by_model = groups(report)
@@ -54,7 +54,7 @@ def test_usage_since_leaves_out_older_days(seeded: Seeded) -> None:
     since = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
     report = run_json("--since", since, "--by", "day")
     assert list(groups(report)) == [datetime.now(UTC).date().isoformat()]
-    assert report["total"]["cost_usd"] == pytest.approx(seeded.this_project_usd)  # type: ignore[index]
+    assert report["total"]["cost_usd"] == pytest.approx(seeded.this_project_usd)
     assert run_json("--since", "3d")["total"] == report["total"]
 
 
@@ -78,7 +78,7 @@ def test_usage_by_tool_and_by_agent_add_up_to_the_total(seeded: Seeded) -> None:
 
 def test_usage_project_keeps_only_that_projects_sessions(seeded: Seeded, tmp_path: Path) -> None:
     report = run_json("--project", str(tmp_path / "other"))
-    assert report["total"]["cost_usd"] == pytest.approx(seeded.other_project_usd)  # type: ignore[index]
+    assert report["total"]["cost_usd"] == pytest.approx(seeded.other_project_usd)
 
 
 def test_usage_prints_a_table_with_a_total_line(seeded: Seeded) -> None:

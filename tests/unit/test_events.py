@@ -74,6 +74,27 @@ EVENT_EXAMPLES: list[ev.Event] = [
     ev.ModeChanged(mode="rush"),
     ev.PermissionModeChanged(permission_mode="auto-edit"),
     ev.ModelChanged(model="gpt-5", provider="openai"),
+    ev.SubagentStarted(
+        turn_id="t1",
+        call_id="c5",
+        child_session_id="s2",
+        subagent_type="finder",
+        model="claude-haiku-5-5",
+        description="Find auth files",
+        route_reason="keywords: find (heuristic)",
+    ),
+    ev.SubagentFinished(
+        turn_id="t1",
+        call_id="c5",
+        child_session_id="s2",
+        subagent_type="finder",
+        model="claude-haiku-5-5",
+        status="completed",
+        cost_usd=0.0012,
+        duration_s=1.5,
+        steps=2,
+        summary="auth.py, session.py",
+    ),
 ]
 
 OP_EXAMPLES: list[ev.Op] = [

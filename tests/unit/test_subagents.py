@@ -141,8 +141,8 @@ async def test_a_stage_receives_the_results_of_the_earlier_stages(
         events = [s.event for s in await f.parent.events()]
     assert outcome.status == "completed"
     stage_two = requests_with(scripted_llm, "[s2] plan")
-    assert stage_two and "AUTH-USES-JWT" in str(stage_two[0]) and "FILES: auth.py" in str(
-        stage_two[0]
+    assert (
+        stage_two and "AUTH-USES-JWT" in str(stage_two[0]) and "FILES: auth.py" in str(stage_two[0])
     )
     stage_one = [b for b in requests_with(scripted_llm, "[s1b]") if "[s2]" not in str(b)]
     assert stage_one and not any("AUTH-USES-JWT" in str(b) for b in stage_one)
@@ -227,7 +227,9 @@ async def test_a_coder_edit_in_review_mode_waits_for_approval_shown_in_the_paren
         child = mirrored.subagent_session_id
         assert child in await f.children()
         child_requests = [
-            s.event for s in await f.events_of(child or "") if isinstance(s.event, ApprovalRequested)
+            s.event
+            for s in await f.events_of(child or "")
+            if isinstance(s.event, ApprovalRequested)
         ]
         assert [r.call_id for r in child_requests] == [mirrored.call_id]
         started = next(

@@ -65,7 +65,10 @@ async def test_a_tool_call_shows_as_a_line_with_status_and_expands_to_its_output
         app = CodesmApp(runtime)
         async with app.run_test(size=SIZE) as pilot:
             await type_prompt(pilot, "run echo")
-            await wait_for(pilot, lambda: app.query(ToolCallView) and app.query_one(ToolCallView).state != "running")
+            await wait_for(
+                pilot,
+                lambda: app.query(ToolCallView) and app.query_one(ToolCallView).state != "running",
+            )
             await wait_for(pilot, lambda: not app.status.running)
             tool = app.query_one(ToolCallView)
             assert tool.state == "ok"

@@ -43,7 +43,9 @@ def terminal(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[tuple[
         "PATH": os.environ.get("PATH", ""),
     }
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    command = f"env -i {exports} {shlex.quote(sys.executable)} -m codesm {shlex.quote(str(workspace))}"
+    command = (
+        f"env -i {exports} {shlex.quote(sys.executable)} -m codesm {shlex.quote(str(workspace))}"
+    )
     name = f"codesm-test-{uuid.uuid4().hex[:8]}"
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", str(tmp_path), command)
     try:

@@ -62,7 +62,7 @@ def test_the_costs_page_shows_spend_by_day_model_session_agent_and_tool(
     assert 'id="cache-rate">75.0%' in html
     for section in ("by-day", "by-model", "by-session", "by-agent", "by-tool", "top-turns"):
         assert f'id="{section}"' in html
-    assert html.count("<svg class=\"chart") == 5
+    assert html.count('<svg class="chart') == 5
     assert "Fix the parser" in html and "search" in html and "grep" in html
     assert "anthropic/gpt-5" in html
     assert f'href="/s/{seeded.main_session}#turn-t1"' in html

@@ -40,15 +40,13 @@ async def open_runtime(
         await runtime.aclose()
 
 
-async def wait_for(
-    pilot: Pilot[int], check: Callable[[], object], *, timeout: float = 10.0
-) -> None:
-    """Let the app run until `check()` is truthy (fails the test after `timeout` seconds)."""
+async def wait_for(pilot: Pilot[int], check: Callable[[], object], *, within: float = 10.0) -> None:
+    """Let the app run until `check()` is truthy (fails the test after `within` seconds)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not check():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {check}")
+            raise AssertionError(f"not true within {within} s: {check}")
         await pilot.pause(0.05)
 
 
@@ -56,8 +54,9 @@ def screen_text(app: CodesmApp) -> str:
     """Everything the screen shows (modals over their background), as plain text: what the
     snapshot tests compare, since colours and exact SVG bytes change with the theme."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, color_system="truecolor", legacy_windows=False)  # fmt: skip
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, force_terminal=True
+    )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )

@@ -12,14 +12,8 @@ The programmatic API is `codesm.agent.orchestrator`.
 
 from __future__ import annotations
 
-from codesm.agent.subagents.runner import (
-    ParentRef,
-    SubagentAgent,
-    SubagentHost,
-    SubagentRunner,
-    TaskResult,
-    TaskSpec,
-)
+from codesm.agent.subagents.runner import SubagentAgent, SubagentHost, SubagentRunner
+from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 from codesm.agent.subagents.types import SUBAGENT_TYPES, SubagentType
 from codesm.store import Store, UsageTotals
 

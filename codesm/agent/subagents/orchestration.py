@@ -18,7 +18,8 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codesm.agent.subagents.runner import ParentRef, SubagentRunner, TaskResult, TaskSpec
+from codesm.agent.subagents.runner import SubagentRunner
+from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 
 MAX_PARALLEL_TASKS = 10
 DEFAULT_MAX_CONCURRENT = 5

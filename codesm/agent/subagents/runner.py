@@ -20,10 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from codesm.agent.agent import Agent, AgentDeps, TurnOutcome
-from codesm.agent.approvals import ApprovalBroker
 from codesm.agent.events import (
     Op,
     SubagentFinished,
@@ -43,6 +42,7 @@ from codesm.agent.subagents.guards import (
     mirrors_for_child,
 )
 from codesm.agent.subagents.router import OnUsage, SubagentRouter
+from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 from codesm.agent.subagents.types import (
     AUTO,
     SUBAGENT_TOOL_NAMES,
@@ -65,61 +65,7 @@ DEFAULT_MAX_DEPTH = 2
 CANCEL_GRACE_S = 5.0
 SUMMARY_CHARS = 300
 
-TaskStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 SystemPromptFactory = Callable[[SubagentType, Sequence[ToolSpec]], str]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One subagent task as the model (or a program) asks for it."""
-
-    subagent_type: str
-    prompt: str
-    description: str = ""
-    model: str | None = None
-
-
-@dataclass
-class TaskResult:
-    """What became of one task: status, timing, cost and the full result text."""
-
-    index: int
-    spec: TaskSpec
-    status: TaskStatus = "pending"
-    subagent_type: str = ""
-    session_id: str | None = None
-    model: str | None = None
-    text: str = ""
-    error: str | None = None
-    cost_usd: float = 0.0
-    duration_s: float = 0.0
-    steps: int = 0
-    route_reason: str | None = None
-
-    @property
-    def description(self) -> str:
-        return self.spec.description or heuristic_title(self.spec.prompt)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "completed"
-
-
-@dataclass
-class ParentRef:
-    """The session (and tool call) that starts subagents."""
-
-    session_id: str
-    deps: AgentDeps
-    """The parent agent's dependencies: the template of its subagents'."""
-    turn_id: str = ""
-    call_id: str = ""
-    depth: int = 0
-    mode: AgentMode = "smart"
-    model: str | None = None
-    approvals: ApprovalBroker | None = None
-    budget: TurnBudget | None = None
-    interactive: bool = True
 
 
 class SubagentAgent(Agent):

@@ -85,7 +85,7 @@ def bar_chart(bars: Sequence[Bar], *, label: str) -> Markup:
         length = max(bar.value / top * room, 1.0 if bar.value else 0.0)
         name = bar.label if len(bar.label) <= 26 else bar.label[:25] + "…"
         parts.append(
-            f'<g><title>{_title(bar)}</title>'
+            f"<g><title>{_title(bar)}</title>"
             f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 15}" '
             f'text-anchor="end">{escape(name)}</text>'
             f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" '

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from codesm.agent.subagents.runner import SubagentHost, TaskSpec
+from codesm.agent.subagents.runner import SubagentHost
+from codesm.agent.subagents.tasks import TaskSpec
 from codesm.agent.tools.base import Params, ToolContext, ToolFailure
 
 SubagentTypeName = Literal[

@@ -7,7 +7,8 @@ import time
 from pydantic import Field
 
 from codesm.agent.subagents.orchestration import format_report, run_pipeline
-from codesm.agent.subagents.runner import SubagentHost, TaskSpec
+from codesm.agent.subagents.runner import SubagentHost
+from codesm.agent.subagents.tasks import TaskSpec
 from codesm.agent.subagents.tools.params import SubagentTypeName, check_depth, tool_cancel
 from codesm.agent.tools.base import Params, Tool, ToolContext, ToolResult
 
