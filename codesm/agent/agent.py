@@ -23,34 +23,19 @@ from codesm.agent.changes.history import ChangeHistory
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.context_usage import context_breakdown, request_chars
 from codesm.agent.events import (
-    Answer,
     ApprovalRequested,
-    Approve,
     AssistantMessage,
-    Cancel,
-    Compact,
-    Compaction,
     ContextReport,
-    Deny,
     Error,
     Event,
     ModeChanged,
     ModelChanged,
-    Op,
     PermissionModeChanged,
-    RedoChange,
-    SetBudget,
-    SetMode,
-    SetModel,
-    SetPermissionMode,
-    ShowContext,
     StoredEvent,
-    SubmitPrompt,
     Title,
     TurnFinished,
     TurnStarted,
     TurnStatus,
-    UndoChange,
     UserMessage,
 )
 from codesm.agent.guard import LoopGuard, TurnBudget, TurnLimits
@@ -63,15 +48,31 @@ from codesm.agent.messages import (
     ToolCallPart,
 )
 from codesm.agent.model_step import StepResult, run_model_step
+from codesm.agent.ops import (
+    Answer,
+    Approve,
+    Cancel,
+    Compact,
+    Deny,
+    Op,
+    RedoChange,
+    SetBudget,
+    SetMode,
+    SetModel,
+    SetPermissionMode,
+    ShowContext,
+    SubmitPrompt,
+    UndoChange,
+)
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.base import Provider
 from codesm.agent.providers.registry import ModelRegistry, ResolvedModel
-from codesm.agent.titles import generate_title, heuristic_title
+from codesm.agent.session_log import SessionLog
+from codesm.agent.titles import heuristic_title, title_in_background
 from codesm.agent.tool_runner import ToolRunner
 from codesm.agent.tools.ledger import ReadLedger
 from codesm.agent.tools.registry import ToolRegistry
 from codesm.agent.tools.todo_store import InMemoryTodoStore, TodoStore
-from codesm.agent.transcript import build_transcript
 from codesm.errors import CodesmError, ContextOverflowError, ProviderError, StreamInterrupted
 from codesm.store import Store
 from codesm.store.usage_reports import UsageReports
@@ -79,9 +80,6 @@ from codesm.store.usage_reports import UsageReports
 log = logging.getLogger(__name__)
 
 STREAM_ATTEMPTS = 3
-HISTORY_EVENT_TYPES = frozenset(
-    {"user_message", "assistant_message", "tool_call_finished", "compaction"}
-)
 
 
 @dataclass(frozen=True)
@@ -146,8 +144,7 @@ class Agent:
         self.changes = ChangeHistory(self.applier, hub=deps.hub)
         self._cancel = asyncio.Event()
         self._running: asyncio.Task[TurnOutcome] | None = None
-        self._history: list[StoredEvent] = []
-        self._history_seq = 0
+        self.log = SessionLog(deps.store, session_id)
         self._last_prompt_tokens = 0
         self._request_chars = 0
         self._calibration: float | None = None
@@ -201,25 +198,11 @@ class Agent:
                 await self._publish(await self.context_report())
 
     async def _undo_or_redo(self, op: UndoChange | RedoChange) -> None:
-        undo = isinstance(op, UndoChange)
-        try:
-            if op.change_id is None:
-                last = self.changes.undo_last if undo else self.changes.redo_last
-                result = await last(self.session_id)
-            else:
-                step = self.changes.undo if undo else self.changes.redo
-                result = await step(op.change_id)
-        except CodesmError as exc:
-            await self._publish(Error(message=str(exc), kind="undo"))
-            return
-        if result.status == "conflict":
-            what = "undone" if undo else "redone"
-            moved = ", ".join(result.conflicts)
-            await self._publish(
-                Error(
-                    message=f"Not {what}: {moved} changed since; nothing was written.", kind="undo"
-                )
-            )
+        problem = await self.changes.undo_or_redo(
+            self.session_id, undo=isinstance(op, UndoChange), change_id=op.change_id
+        )
+        if problem is not None:
+            await self._publish(Error(message=problem, kind="undo"))
 
     @property
     def busy(self) -> bool:
@@ -305,15 +288,14 @@ class Agent:
             return
         await self._set_title(heuristic_title(prompt))
         if self.deps.title_with_model and self._title_task is None:
-            self._title_task = asyncio.create_task(self._model_title(prompt))
-
-    async def _model_title(self, prompt: str) -> None:
-        try:
-            resolved = self.deps.models.resolve(None, "rush")
-            title = await generate_title(self._provider(resolved), resolved.info.id, prompt)
-            await self._set_title(title)
-        except CodesmError as exc:
-            log.info("no model title for %s: %s", self.session_id, exc)
+            try:
+                resolved = self.deps.models.resolve(None, "rush")
+            except CodesmError:
+                return
+            provider = self._provider(resolved)
+            self._title_task = asyncio.create_task(
+                title_in_background(provider, resolved.info.id, prompt, self._set_title)
+            )
 
     async def _set_title(self, title: str) -> None:
         await self.deps.store.sessions.update(self.session_id, title=title)
@@ -499,57 +481,23 @@ class Agent:
         context is about to overflow). The current turn is kept verbatim after the summary."""
         resolved = resolved or self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
         provider = provider or self._provider(resolved)
-        events = await self._history_events()
-        messages = build_transcript(events)
-        if not messages:
-            return
-        before = compaction.estimate_tokens("", messages)
-        keep_from = None
-        if turn_id is not None:
-            keep_from = next(
-                (
-                    s.seq
-                    for s in events
-                    if isinstance(s.event, UserMessage) and s.event.turn_id == turn_id
-                ),
-                None,
-            )
-            earlier = [s for s in events if keep_from is None or s.seq < keep_from]
-            messages = build_transcript(earlier)
-            if not messages:
-                return
-        summary = await compaction.summarise(
+        event = await compaction.compaction_event(
             provider,
             model=resolved.info.id,
             system=self.deps.system_prompt(),
-            messages=messages,
             tools=self.deps.tools.specs(),
-            cancel=self._cancel,
+            events=await self.log.events(),
+            turn_id=turn_id,
             instructions=instructions,
+            cancel=self._cancel,
         )
-        await self._publish(
-            Compaction(
-                turn_id=turn_id,
-                summary=summary,
-                keep_from_seq=keep_from,
-                tokens_before=before,
-                tokens_after=len(summary) // compaction.CHARS_PER_TOKEN,
-            )
-        )
+        if event is not None:
+            await self._publish(event)
         self._last_prompt_tokens = 0
 
     async def history(self) -> list[Message]:
         """The provider-neutral history, derived from the committed log."""
-        return build_transcript(await self._history_events())
-
-    async def _history_events(self) -> list[StoredEvent]:
-        # Other parts (tools, approvals, the review gate) publish too, so read what was committed
-        # since last time rather than trusting what passed through this class.
-        fresh = await self.deps.store.events_after(self.session_id, self._history_seq)
-        if fresh:
-            self._history_seq = fresh[-1].seq
-            self._history.extend(s for s in fresh if s.event.type in HISTORY_EVENT_TYPES)
-        return self._history
+        return await self.log.messages()
 
     async def _publish(self, *events: Event) -> list[StoredEvent]:
         return await self.deps.hub.publish(self.session_id, *events)

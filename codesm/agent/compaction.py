@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from codesm.agent.events import Compaction, StoredEvent, UserMessage
 from codesm.agent.messages import (
     Message,
     ProviderRequest,
@@ -20,6 +21,7 @@ from codesm.agent.messages import (
     ToolSpec,
 )
 from codesm.agent.providers.base import Provider
+from codesm.agent.transcript import build_transcript
 
 CHARS_PER_TOKEN = 4
 """Offline estimate (no tokenizer download is possible); exact counts come from usage reports."""
@@ -93,3 +95,43 @@ async def summarise(
         if isinstance(item, TextDelta):
             text.append(item.text)
     return "".join(text).strip()
+
+
+async def compaction_event(
+    provider: Provider,
+    *,
+    model: str,
+    system: str,
+    tools: Sequence[ToolSpec],
+    events: Sequence[StoredEvent],
+    turn_id: str | None,
+    instructions: str | None,
+    cancel: asyncio.Event,
+) -> Compaction | None:
+    """The `compaction` event summarising `events` (None when there is nothing to summarise).
+
+    With a `turn_id`, that turn is kept verbatim from its `user_message` on: the summary covers
+    only what came before, so no tool call is separated from its result."""
+    keep_from = None
+    earlier = list(events)
+    if turn_id is not None:
+        keep_from = next(
+            (s.seq for s in events
+             if isinstance(s.event, UserMessage) and s.event.turn_id == turn_id),
+            None,
+        )  # fmt: skip
+        earlier = [s for s in events if keep_from is None or s.seq < keep_from]
+    messages = build_transcript(earlier)
+    if not messages:
+        return None
+    summary = await summarise(
+        provider, model=model, system=system, messages=messages, tools=tools, cancel=cancel,
+        instructions=instructions,
+    )  # fmt: skip
+    return Compaction(
+        turn_id=turn_id,
+        summary=summary,
+        keep_from_seq=keep_from,
+        tokens_before=estimate_tokens("", build_transcript(events)),
+        tokens_after=len(summary) // CHARS_PER_TOKEN,
+    )

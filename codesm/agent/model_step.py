@@ -11,14 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from codesm.agent.events import (
-    AssistantTextDelta,
-    Event,
-    Retry,
-    ThinkingDelta,
-    ToolCallRef,
-    Usage,
-)
+from codesm.agent.events import AssistantTextDelta, Event, Retry, ThinkingDelta, ToolCallRef, Usage
 from codesm.agent.messages import (
     MalformedToolCall,
     ProviderRequest,

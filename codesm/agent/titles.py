@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from codesm.agent.messages import Message, ProviderRequest, TextDelta, TextPart
 from codesm.agent.providers.base import Provider
 from codesm.errors import CodesmError
+
+log = logging.getLogger(__name__)
 
 MAX_TITLE = 60
 TITLE_PROMPT = (
@@ -54,3 +58,13 @@ async def generate_title(
     except (CodesmError, TimeoutError):
         title = ""
     return title or heuristic_title(prompt)
+
+
+async def title_in_background(
+    provider: Provider, model: str, prompt: str, save: Callable[[str], Awaitable[None]]
+) -> None:
+    """Generate a title with a model and save it; failures only mean the heuristic title stays."""
+    try:
+        await save(await generate_title(provider, model, prompt))
+    except CodesmError as exc:
+        log.info("no model title: %s", exc)

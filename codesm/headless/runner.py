@@ -17,7 +17,8 @@ from typing import IO
 
 from codesm import __version__
 from codesm.agent.agent import Agent, TurnOutcome
-from codesm.agent.events import SetMode, SetModel, SubagentStarted, ToolCallFinished
+from codesm.agent.events import SubagentStarted, ToolCallFinished
+from codesm.agent.ops import SetMode, SetModel
 from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError, ConfigError

@@ -17,15 +17,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from codesm.agent.events import (
-    AgentMode,
-    ApprovalRequested,
+from codesm.agent.events import AgentMode, ApprovalRequested, PermissionMode
+from codesm.agent.ops import (
     Approve,
     Cancel,
     Compact,
     Deny,
     Op,
-    PermissionMode,
     RedoChange,
     SetMode,
     SetModel,

@@ -27,6 +27,13 @@ class WebConfig:
     max_ws_connections: int = 32
     db_path: Path | None = None
     """The session database (default: the user data dir); tests point it into a temp dir."""
+    share_at_start: bool = False
+    """`--share`: the LAN address (`share_host`) is bound with the loopback one from the start."""
+    share_host: str | None = None
+    """The LAN address sharing binds (default: this machine's primary IPv4, found when needed)."""
+    share_controller: bool = False
+    """`--share` also issues a controller link (can chat and approve), not just a viewer link."""
+    share_ttl_s: float = 8 * 3600
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

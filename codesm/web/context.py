@@ -10,6 +10,8 @@ from starlette.templating import Jinja2Templates
 
 from codesm.agent.runtime import Runtime
 from codesm.web.config import WebConfig
+from codesm.web.lan import LanShare
+from codesm.web.sharing import ShareRegistry
 
 
 @dataclass(slots=True)
@@ -19,6 +21,8 @@ class WebContext:
     csrf_token: str = field(repr=False)
     version: str
     runtime: Runtime
+    shares: ShareRegistry
+    lan: LanShare
 
     def macros(self, template: str) -> Any:
         """The macros of a partial template, callable from Python (they return Markup)."""

@@ -10,8 +10,13 @@ the application ever calls `accept()`. In order, for HTTP:
    `Sec-Fetch-Site: same-origin`): 403.
 5. Bodies over the limit: 413.
 
+With an `Access` (the app always has one), step 3 is the role table instead: the owner cookie
+or a share link's cookie names a principal, and `roles.py` decides per route; `?share=` is traded
+for the link's own cookie like the owner token. Guests' responses and frames are redacted.
+
 For a WebSocket: Host, then Origin exactly a served origin (a missing Origin is refused: only
-browsers send one, and they cannot forge it), then the cookie, then the connection cap; a
+browsers send one, and they cannot forge it), then the cookie (or the role table), then the
+connection cap; a
 refusal is an HTTP response to the handshake. Incoming messages over the frame limit close the
 socket with 1009. Every response that passes through gets the CSP and hardening headers and
 loses any CORS header (Starlette's outermost ServerErrorMiddleware writes its bare 500s itself).
@@ -19,8 +24,10 @@ loses any CORS header (Starlette's outermost ServerErrorMiddleware writes its ba
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlencode
 
 from starlette.datastructures import Headers, QueryParams
@@ -28,8 +35,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from codesm.web.access import Access, enter, redacting_http_send, redacting_ws_send
 from codesm.web.auth import CSRF_HEADER, OwnerAuth
 from codesm.web.hosts import ServedHosts
+from codesm.web.roles import ANONYMOUS, Principal, Role
+from codesm.web.sharing import SHARE_PARAM
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 TOKEN_PARAM = "token"
@@ -68,31 +78,55 @@ class SecurityPolicy:
     max_body_bytes: int
     max_ws_message_bytes: int
     max_ws_connections: int
+    access: Access | None = None
+
+    @property
+    def served(self) -> ServedHosts:
+        """The names answered now: sharing on the LAN adds one while the server runs."""
+        return self.access.lan.hosts if self.access is not None else self.hosts
+
+    def principal(self, headers: Headers) -> Principal:
+        if self.access is not None:
+            return self.access.principal(self.auth, headers)
+        if self.auth.cookie_matches(headers.get("cookie")):
+            return Principal(Role.OWNER, self.auth.csrf_token)
+        return ANONYMOUS
+
+    def allows(self, principal: Principal, scope: Scope) -> bool:
+        if self.access is not None:
+            return self.access.allows(principal, scope)
+        public = scope["type"] == "http" and scope["method"] in SAFE_METHODS
+        return principal.role is Role.OWNER or (public and self.is_public(scope["path"]))
 
     def is_public(self, path: str) -> bool:
         return path in self.public_paths or path.startswith(self.public_prefixes)
 
     def host_ok(self, headers: Headers) -> bool:
         values = headers.getlist("host")
-        return len(values) == 1 and self.hosts.allows_host(values[0])
+        return len(values) == 1 and self.served.allows_host(values[0])
 
-    def same_origin_write(self, headers: Headers) -> bool:
+    def same_origin_write(self, headers: Headers, principal: Principal) -> bool:
         """CSRF header valid and the request provably from one of our own pages."""
-        if not self.auth.csrf_matches(headers.get(CSRF_HEADER)):
+        expected = principal.csrf_token.encode()
+        given = (headers.get(CSRF_HEADER) or "").encode("utf-8", "replace")
+        if not expected or not hmac.compare_digest(given, expected):
             return False
         origins = headers.getlist("origin")
         if origins:
-            return len(origins) == 1 and self.hosts.allows_origin(origins[0])
+            return len(origins) == 1 and self.served.allows_origin(origins[0])
         return headers.get("sec-fetch-site") == "same-origin"
 
-    def websocket_refusal(self, headers: Headers) -> str | None:
+    def websocket_refusal(self, scope: Scope, principal: Principal) -> str | None:
+        headers = Headers(scope=scope)
         if not self.host_ok(headers):
             return "Host not allowed"
         origins = headers.getlist("origin")
-        if len(origins) != 1 or not self.hosts.allows_origin(origins[0]):
+        if len(origins) != 1 or not self.served.allows_origin(origins[0]):
             return "Origin not allowed"
-        if not self.auth.cookie_matches(headers.get("cookie")):
+        if principal.role is Role.ANONYMOUS:
             return "not signed in"
+        if not self.allows(principal, scope):
+            return "not allowed for this link"
         return None
 
 
@@ -122,11 +156,19 @@ class SecurityMiddleware:
         query = QueryParams(scope.get("query_string", b""))
         if method in SAFE_METHODS and TOKEN_PARAM in query and not policy.is_public(path):
             return await _respond(self._exchange(path, query), scope, receive, send)
-        if not (method in SAFE_METHODS and policy.is_public(path)) and not (
-            policy.auth.cookie_matches(headers.get("cookie"))
-        ):
-            return await _respond(HTMLResponse(LOGIN_HINT, 401, _NO_STORE), scope, receive, send)
-        if method not in SAFE_METHODS and not policy.same_origin_write(headers):
+        if method in SAFE_METHODS and SHARE_PARAM in query and policy.access is not None:
+            return await _respond(self._exchange_share(path, query), scope, receive, send)
+        principal = policy.principal(headers)
+        if not policy.allows(principal, scope):
+            if principal.role is Role.ANONYMOUS:
+                login = HTMLResponse(LOGIN_HINT, 401, _NO_STORE)
+                return await _respond(login, scope, receive, send)
+            refusal = PlainTextResponse("not allowed for this link", 403, _NO_STORE)
+            return await _respond(refusal, scope, receive, send)
+        enter(scope, principal)
+        if policy.access is not None and not path.startswith(policy.public_prefixes):
+            send = redacting_http_send(send, policy.access.redactor_for(principal))
+        if method not in SAFE_METHODS and not policy.same_origin_write(headers, principal):
             refusal = PlainTextResponse("cross-site or unauthenticated write refused", 403)
             return await _respond(refusal, scope, receive, send)
         declared = _content_length(headers)
@@ -146,6 +188,19 @@ class SecurityMiddleware:
         target = "/" if path == EXCHANGE_PATH or not _is_local_path(path) else path
         response = RedirectResponse(target + (f"?{rest}" if rest else ""), 303, _NO_STORE)
         response.headers.append("set-cookie", self.policy.auth.set_cookie_header())
+        return response
+
+    def _exchange_share(self, path: str, query: QueryParams) -> Response:
+        access = cast(Access, self.policy.access)
+        tokens = query.getlist(SHARE_PARAM)
+        link = access.shares.resolve(tokens[0]) if len(tokens) == 1 else None
+        if link is None:
+            gone = "<!doctype html><title>codesm</title><p>This share link is not valid any more."
+            return HTMLResponse(gone, 403, _NO_STORE)
+        rest = urlencode([(k, v) for k, v in query.multi_items() if k != SHARE_PARAM])
+        target = f"/s/{link.session_id}" + (f"?{rest}" if rest else "")
+        response = RedirectResponse(target, 303, _NO_STORE)
+        response.headers.append("set-cookie", access.shares.set_cookie_header(tokens[0], link))
         return response
 
     async def _call_with_body_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -176,11 +231,15 @@ class SecurityMiddleware:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         policy = self.policy
-        refusal = policy.websocket_refusal(Headers(scope=scope))
+        principal = policy.principal(Headers(scope=scope))
+        refusal = policy.websocket_refusal(scope, principal)
         if refusal is not None:
             return await _deny_websocket(scope, receive, send, 403, refusal)
         if self.open_websockets >= policy.max_ws_connections:
             return await _deny_websocket(scope, receive, send, 503, "too many connections")
+        enter(scope, principal)
+        if policy.access is not None:
+            send = redacting_ws_send(send, policy.access.redactor_for(principal))
         self.open_websockets += 1
         try:
             await self.app(scope, *_frame_limited(receive, send, policy.max_ws_message_bytes))

@@ -6,8 +6,10 @@ one frame, so a slow browser delays only itself. The queue is bounded: when it i
 follower waits, its hub subscription fills, and the hub marks it lagging and lets it re-read the
 store later (the hub itself never waits for a reader).
 
-In: `ws-send` frames (JSON of a form's fields). Each must carry the page's CSRF token; it is then
-turned into an op with `parse_op` and handed to the session's agent.
+In: `ws-send` frames (JSON of a form's fields). Each must carry the page's CSRF token (the one of
+whoever the socket is for) and an op type the role table lets that principal send; it is then
+turned into an op with `parse_op` and handed to the session's agent. A share link's socket also
+ends at once when the link is revoked or expires.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from codesm.agent.events import OP_TYPES, SubmitPrompt, Title, parse_op
+from codesm.agent.events import Title
+from codesm.agent.ops import OP_TYPES, SubmitPrompt, parse_op
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext
+from codesm.web.roles import Principal, may_send_op
 from codesm.web.render.live import SessionRenderer
 from codesm.web.session_state import load_renderer, provider_hint, sidebar_sessions
 
@@ -37,14 +41,20 @@ ANSWERS = frozenset({"cancel", "approve", "deny", "answer"})
 """Ops that only mean something to an agent that is already running or waiting."""
 UNSUPPORTED_DATA = 1003
 POLICY_VIOLATION = 1008
+LINK_ENDED = 4403
+NOT_ALLOWED = "Not allowed: this link cannot do that."
 CONNECTED = '<span id="connection-state" class="conn conn-connected" role="status">connected</span>'
 
 
 class SessionLink:
-    def __init__(self, ctx: WebContext, websocket: WebSocket, session: SessionRecord) -> None:
+    def __init__(
+        self, ctx: WebContext, websocket: WebSocket, session: SessionRecord, principal: Principal
+    ) -> None:
         self.ctx = ctx
         self.websocket = websocket
         self.session = session
+        self.principal = principal
+        self.stop = asyncio.Event()
         self.outbox: asyncio.Queue[str] = asyncio.Queue(QUEUE_FRAMES)
         self.live = ctx.macros("partials/live.html")
 
@@ -55,14 +65,25 @@ class SessionLink:
             asyncio.create_task(self._send_loop()),
             asyncio.create_task(self._follow(renderer)),
         ]
+        receiving = asyncio.create_task(self._receive_loop())
+        stopped = asyncio.create_task(self.stop.wait())
+        link_id, shares = self.principal.link_id, self.ctx.shares
+        if link_id is not None:
+            shares.attach(link_id, self.stop)
         try:
-            await self._receive_loop()
+            timeout = shares.remaining_s(link_id) if link_id is not None else None
+            await asyncio.wait([receiving, stopped], timeout=timeout, return_when="FIRST_COMPLETED")
         finally:
-            for task in tasks:
+            if link_id is not None:
+                shares.detach(link_id, self.stop)
+            for task in [*tasks, receiving, stopped]:
                 task.cancel()
-            for task in tasks:
+            for task in [*tasks, receiving, stopped]:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                     await task
+        if not receiving.done() or receiving.cancelled():
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await self.websocket.close(LINK_ENDED, "this share link was revoked or expired")
 
     def _replay(self, renderer: SessionRenderer) -> str:
         m, status = self.live, renderer.status
@@ -120,9 +141,8 @@ class SessionLink:
                 await self.websocket.close(UNSUPPORTED_DATA, "expected a JSON object")
                 return
             token = frame.get("csrf_token")
-            if not isinstance(token, str) or not hmac.compare_digest(
-                token.encode(), self.ctx.csrf_token.encode()
-            ):
+            expected = self.principal.csrf_token.encode()
+            if not isinstance(token, str) or not hmac.compare_digest(token.encode(), expected):
                 await self.websocket.close(POLICY_VIOLATION, "missing or wrong CSRF token")
                 return
             await self._handle(frame)
@@ -131,6 +151,11 @@ class SessionLink:
         fields = op_fields(frame)
         if fields is None:
             return await self._flash("error", "That action is not supported.")
+        link = self.principal.link_id
+        if not may_send_op(self.principal, str(fields["type"])) or (
+            link is not None and not self.ctx.shares.is_live(link)
+        ):
+            return await self._flash("error", NOT_ALLOWED)
         runtime = self.ctx.runtime
         try:
             op = parse_op(fields)

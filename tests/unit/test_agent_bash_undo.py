@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codesm.agent.changes.snapshot import shadow_git_dir
-from codesm.agent.events import ChangeApplied, UndoChange
+from codesm.agent.events import ChangeApplied
+from codesm.agent.ops import UndoChange
 from tests.support.agent_harness import agent_harness
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 

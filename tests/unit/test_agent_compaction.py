@@ -9,8 +9,9 @@ from codesm.agent.compaction import (
     needs_compaction,
     prune_tool_output,
 )
-from codesm.agent.events import Compact, Compaction
+from codesm.agent.events import Compaction
 from codesm.agent.messages import Message, TextPart, ToolCallPart, ToolResultPart
+from codesm.agent.ops import Compact
 from codesm.agent.providers.registry import ModelInfo
 from codesm.agent.transcript import validate_transcript
 from tests.support.agent_harness import agent_harness

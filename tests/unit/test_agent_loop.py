@@ -3,17 +3,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from codesm.agent.events import (
-    Approve,
-    AssistantMessage,
-    Cancel,
-    Deny,
-    SubmitPrompt,
-    ToolCallFinished,
-    TurnFinished,
-    Usage,
-)
+from codesm.agent.events import AssistantMessage, ToolCallFinished, TurnFinished, Usage
 from codesm.agent.guard import TurnLimits
+from codesm.agent.ops import Approve, Cancel, Deny, SubmitPrompt
 from codesm.agent.transcript import validate_transcript
 from tests.support.agent_harness import agent_harness
 from tests.support.scripted_llm import Fault, ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec

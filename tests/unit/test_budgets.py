@@ -13,16 +13,9 @@ from pathlib import Path
 import pytest
 
 from codesm.agent.budgets import BudgetLimits
-from codesm.agent.events import (
-    ApprovalRequested,
-    Approve,
-    BudgetWarning,
-    Deny,
-    SetBudget,
-    SubmitPrompt,
-    Usage,
-)
+from codesm.agent.events import ApprovalRequested, BudgetWarning, Usage
 from codesm.agent.messages import UsageReport
+from codesm.agent.ops import Approve, Deny, SetBudget, SubmitPrompt
 from codesm.agent.providers.pricing import compute_cost
 from codesm.headless.runner import HeadlessOptions, TurnFailed, run_headless
 from tests.support.agent_harness import Harness, agent_harness

@@ -11,15 +11,9 @@ from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
 from codesm.agent.changes.apply import ApplyFailed, ChangeApplier
 from codesm.agent.changes.formatting import Formatter
 from codesm.agent.changes.journal import FileImage
-from codesm.agent.events import (
-    ApprovalRequested,
-    Approve,
-    ChangeApplied,
-    ChangeRejected,
-    SubmitPrompt,
-    UndoChange,
-)
+from codesm.agent.events import ApprovalRequested, ChangeApplied, ChangeRejected
 from codesm.agent.hub import SessionHub
+from codesm.agent.ops import Approve, SubmitPrompt, UndoChange
 from codesm.agent.review import GateMode, ReviewGate
 from codesm.store import Store
 from tests.support.agent_harness import agent_harness

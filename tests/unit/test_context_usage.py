@@ -12,8 +12,9 @@ from codesm.agent.context_usage import (
     report_total,
     tokens_in_context,
 )
-from codesm.agent.events import ContextReport, ShowContext, Usage
+from codesm.agent.events import ContextReport, Usage
 from codesm.agent.messages import Message, TextPart, ToolResultPart, ToolSpec
+from codesm.agent.ops import ShowContext
 from tests.support.agent_harness import agent_harness
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec
 

@@ -12,6 +12,7 @@ import pydantic
 import pytest
 
 from codesm.agent import events as ev
+from codesm.agent import ops
 from codesm.agent.messages import ThinkingPart, ToolCallPart
 from codesm.errors import ProtocolError
 
@@ -97,24 +98,24 @@ EVENT_EXAMPLES: list[ev.Event] = [
     ),
 ]
 
-OP_EXAMPLES: list[ev.Op] = [
-    ev.SubmitPrompt(text="hello", mode="smart"),
-    ev.Cancel(turn_id="t1"),
-    ev.Approve(call_id="c1", hunks=[0, 2]),
-    ev.Deny(call_id="c1", comment="not that file"),
-    ev.Answer(call_id="c1", decision="deny", comment="use the other helper"),
-    ev.SetMode(mode="rush"),
-    ev.SetPermissionMode(permission_mode="review"),
-    ev.SetModel(model="sonnet"),
-    ev.Compact(instructions="keep the test names"),
-    ev.SetBudget(scope="day", usd=5.0),
-    ev.ShowContext(),
-    ev.UndoChange(change_id="ch1"),
-    ev.RedoChange(),
+OP_EXAMPLES: list[ops.Op] = [
+    ops.SubmitPrompt(text="hello", mode="smart"),
+    ops.Cancel(turn_id="t1"),
+    ops.Approve(call_id="c1", hunks=[0, 2]),
+    ops.Deny(call_id="c1", comment="not that file"),
+    ops.Answer(call_id="c1", decision="deny", comment="use the other helper"),
+    ops.SetMode(mode="rush"),
+    ops.SetPermissionMode(permission_mode="review"),
+    ops.SetModel(model="sonnet"),
+    ops.Compact(instructions="keep the test names"),
+    ops.SetBudget(scope="day", usd=5.0),
+    ops.ShowContext(),
+    ops.UndoChange(change_id="ch1"),
+    ops.RedoChange(),
 ]
 
 
-def _as_json(models: list[ev.Event] | list[ev.Op]) -> dict[str, Any]:
+def _as_json(models: list[ev.Event] | list[ops.Op]) -> dict[str, Any]:
     return {model.type: json.loads(model.model_dump_json()) for model in models}
 
 
@@ -135,8 +136,8 @@ def test_every_event_type_has_an_example_and_a_snapshot() -> None:
 
 def test_every_op_type_has_an_example_and_a_snapshot() -> None:
     snapshot = _snapshot()
-    assert sorted(_as_json(OP_EXAMPLES)) == sorted(ev.OP_TYPES)
-    assert sorted(snapshot["ops"]) == sorted(ev.OP_TYPES)
+    assert sorted(_as_json(OP_EXAMPLES)) == sorted(ops.OP_TYPES)
+    assert sorted(snapshot["ops"]) == sorted(ops.OP_TYPES)
 
 
 def test_event_json_matches_the_checked_in_snapshot() -> None:
@@ -154,8 +155,8 @@ def test_each_event_round_trips_through_parse_event(event: ev.Event) -> None:
 
 
 @pytest.mark.parametrize("op", OP_EXAMPLES, ids=lambda o: o.type)
-def test_each_op_round_trips_through_parse_op(op: ev.Op) -> None:
-    assert ev.parse_op(op.model_dump_json()) == op
+def test_each_op_round_trips_through_parse_op(op: ops.Op) -> None:
+    assert ops.parse_op(op.model_dump_json()) == op
 
 
 def test_an_unknown_event_type_is_a_protocol_error() -> None:
@@ -170,7 +171,7 @@ def test_an_event_with_an_unexpected_field_is_a_protocol_error() -> None:
 
 def test_an_op_missing_a_required_field_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="not a valid op"):
-        ev.parse_op({"type": "approve"})
+        ops.parse_op({"type": "approve"})
 
 
 def test_events_are_frozen() -> None:

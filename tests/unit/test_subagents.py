@@ -9,12 +9,12 @@ from pathlib import Path
 
 from codesm.agent.events import (
     ApprovalRequested,
-    Approve,
     SubagentFinished,
     SubagentStarted,
     ToolCallFinished,
     Usage,
 )
+from codesm.agent.ops import Approve
 from codesm.agent.subagents import usage_with_subagents
 from tests.support.scripted_llm import Fault, ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec
 from tests.unit.subagent_support import family, requests_with, tool_names

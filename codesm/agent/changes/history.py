@@ -9,6 +9,7 @@ from codesm.agent.changes.apply import ApplyResult, ChangeApplier, UndoUnavailab
 from codesm.agent.changes.journal import JournalEntry
 from codesm.agent.events import ChangeRedone, ChangeUndone
 from codesm.agent.hub import SessionHub
+from codesm.errors import CodesmError
 
 
 class ChangeHistory:
@@ -65,3 +66,22 @@ class ChangeHistory:
                 change_id=entry.change_id, paths=paths, call_id=entry.call_id, turn_id=turn_id
             )
         await self._hub.publish(entry.session_id, event)
+
+    async def undo_or_redo(
+        self, session_id: str, *, undo: bool, change_id: str | None
+    ) -> str | None:
+        """Undo or redo one change (the session's last one when `change_id` is None); returns why
+        nothing was written, for the user, or None when it worked."""
+        try:
+            if change_id is None:
+                last = self.undo_last if undo else self.redo_last
+                result = await last(session_id)
+            else:
+                step = self.undo if undo else self.redo
+                result = await step(change_id)
+        except CodesmError as exc:
+            return str(exc)
+        if result.status == "conflict":
+            what = "undone" if undo else "redone"
+            return f"Not {what}: {', '.join(result.conflicts)} changed since; nothing was written."
+        return None

@@ -23,16 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesm.agent.agent import Agent, AgentDeps, TurnOutcome
-from codesm.agent.events import (
-    Op,
-    SubagentFinished,
-    SubagentStarted,
-    SubagentStatus,
-    SubmitPrompt,
-    Usage,
-)
+from codesm.agent.events import SubagentFinished, SubagentStarted, SubagentStatus, Usage
 from codesm.agent.guard import TurnBudget, TurnLimits
 from codesm.agent.messages import ToolSpec, UsageReport
+from codesm.agent.ops import Op, SubmitPrompt
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.pricing import compute_cost
 from codesm.agent.providers.registry import AgentMode, ResolvedModel

@@ -31,6 +31,8 @@ from codesm.agent.events import (
     PermissionModeChanged,
     Retry,
     StoredEvent,
+    SubagentFinished,
+    SubagentStarted,
     ThinkingDelta,
     Title,
     ToolCallFinished,
@@ -47,6 +49,7 @@ from codesm.web.render.view import (
     MessageView,
     NoticeView,
     StatusView,
+    SubagentView,
     ToolView,
     TurnView,
     dom_id,
@@ -234,8 +237,27 @@ class SessionRenderer:
                 text = f"Context of {event.model}: {used or 'empty'} tokens "
                 text += f"(window {event.context_window:,})."
                 self._notice(None, "info", text, out)
+            case SubagentStarted() | SubagentFinished():
+                self._subagent(event, out)
             case _:
                 assert_never(event)
+
+    def _subagent(self, event: SubagentStarted | SubagentFinished, out: list[str] | None) -> None:
+        tool = self.tools.get(event.call_id)
+        if tool is None:
+            return
+        child = tool.subagents.get(event.child_session_id)
+        if child is None:
+            child = SubagentView(event.child_session_id, event.subagent_type, event.model)
+            tool.subagents[event.child_session_id] = child
+        if isinstance(event, SubagentStarted):
+            child.description = event.description
+        else:
+            child.status = event.status
+            child.cost_usd = event.cost_usd
+            child.duration_s = event.duration_s
+            child.summary = event.summary
+        self._emit(out, lambda: self.m.tool(tool))
 
     def _delta(
         self, turn: TurnView, event: AssistantTextDelta | ThinkingDelta, out: list[str] | None

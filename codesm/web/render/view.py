@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from codesm.agent.context_usage import context_usage
 from codesm.web.render.markdown import render_markdown
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -60,12 +61,27 @@ class MessageView:
 
 
 @dataclass
+class SubagentView:
+    """One subagent run by a tool call; its own transcript is the child session's page."""
+
+    child_session_id: str
+    subagent_type: str
+    model: str
+    description: str = ""
+    status: str = "running"
+    cost_usd: float = 0.0
+    duration_s: float = 0.0
+    summary: str = ""
+
+
+@dataclass
 class ToolView:
     dom: str
     call_id: str
     name: str
     arguments: dict[str, Any]
     started: datetime
+    subagents: dict[str, SubagentView] = field(default_factory=dict)
     output_parts: list[str] = field(default_factory=list)
     output_chars: int = 0
     result: str | None = None
@@ -185,6 +201,13 @@ class StatusView:
             return f"{used} tokens"
         share = 100 * self.context_tokens / self.context_window
         return f"{used} / {_compact_number(self.context_window)} ({share:.0f}%)"
+
+    @property
+    def context_level(self) -> str:
+        """`ok`, `warn` (from 50% of the window) or `high` (from 80%): the status bar colour."""
+        if not self.context_window:
+            return "ok"
+        return context_usage(self.context_tokens, self.context_window).level
 
     @property
     def cost_label(self) -> str:

@@ -1,5 +1,5 @@
-"""The session page's WebSocket. Host, Origin and the owner cookie were checked by the security
-middleware before this handler runs."""
+"""The session page's WebSocket. Host, Origin and the principal (owner, or a share link's guest
+confined to its session) were checked by the security middleware before this handler runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from codesm.web.context import web_context
+from codesm.web.roles import principal_of
 from codesm.web.routes.pages import SESSION_ID
 from codesm.web.session_socket import SessionLink
 
@@ -28,7 +29,7 @@ async def session_socket(websocket: WebSocket) -> None:
         )
         await websocket.close(GONE, "no such session")
         return
-    await SessionLink(ctx, websocket, session).run()
+    await SessionLink(ctx, websocket, session, principal_of(websocket)).run()
 
 
 routes = [WebSocketRoute("/ws/s/{session_id}", session_socket, name="session_socket")]

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from codesm.agent.events import SubmitPrompt
+from codesm.agent.ops import SubmitPrompt
 from codesm.web.context import web_context
 from codesm.web.forms import form_fields
 from codesm.web.routes.pages import SESSION_ID, find_session

@@ -1,0 +1,1 @@
+"""Protections that span the whole program: the secrets redaction filter."""
