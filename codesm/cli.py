@@ -131,6 +131,9 @@ def configure_logging(level: str, log_file: Path | None) -> None:
     logging.basicConfig(
         level=numeric, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from codesm.security.redact import Redactor, install_log_redaction
+
+    install_log_redaction(Redactor.for_environment(workspace=Path.cwd()))
 
 
 def run_execute(prompt: str | None, options: dict[str, Any]) -> int:
@@ -207,19 +210,68 @@ def doctor(as_json: bool) -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Loopback address to bind. Sharing on the LAN will need --share (not built yet).",
+    help="Loopback address to bind. To share on the LAN use --share, never a wider --host.",
 )
 @click.option("--no-open", is_flag=True, help="Print the URL but do not open a browser.")
-def web(directory: Path | None, port: int, host: str, no_open: bool) -> None:
-    """Serve the browser UI for DIRECTORY (default: the current directory) on this machine."""
-    from codesm.web.server import WebStartError, loopback_bind_address, serve
+@click.option(
+    "--share",
+    is_flag=True,
+    help="Also listen on the LAN address and print a read-only viewer link for the latest session.",
+)
+@click.option(
+    "--share-host",
+    metavar="ADDR",
+    help="The LAN IPv4 address to share on (default: this machine's primary one).",
+)
+@click.option(
+    "--share-ttl",
+    type=click.FloatRange(0.01, 24 * 7),
+    default=8.0,
+    show_default=True,
+    help="Hours until share links expire.",
+)
+@click.option(
+    "--share-controller", is_flag=True, help="With --share, also a link that can chat and approve."
+)
+def web(
+    directory: Path | None,
+    port: int,
+    host: str,
+    no_open: bool,
+    share: bool,
+    share_host: str | None,
+    share_ttl: float,
+    share_controller: bool,
+) -> None:
+    """Serve the browser UI for DIRECTORY (default: the current directory) on this machine.
+
+    With --share (or the Share button), one session is also shown on the LAN through links that
+    expire and can be revoked: viewers read, controllers can also chat and approve.
+    """
+    from codesm.web.lan import share_host_address
+    from codesm.web.server import ShareOptions, WebStartError, loopback_bind_address, serve
 
     try:
         loopback_bind_address(host)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--host") from exc
     try:
-        status = serve(directory or Path.cwd(), host=host, port=port, open_browser=not no_open)
+        lan = share_host_address(share_host) if share_host else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--share-host") from exc
+    if share_controller and not share:
+        raise click.BadParameter("needs --share", param_hint="--share-controller")
+    sharing = ShareOptions(
+        at_start=share, host=lan, ttl_s=share_ttl * 3600, controller=share_controller
+    )
+    try:
+        status = serve(
+            directory or Path.cwd(),
+            host=host,
+            port=port,
+            open_browser=not no_open,
+            sharing=sharing,
+        )
     except WebStartError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.exit(status)

@@ -178,3 +178,24 @@ def edit_command(scope: str) -> None:
     # A broken file or rule is reported now, not at the next run.
     rules_from_settings(read_settings_file(path).get("codesm.permissions", []), source="user")
     click.echo(f"Saved {path}")
+
+
+@permissions.command("audit")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def audit_command(limit: int, as_json: bool) -> None:
+    """Show the newest permission decisions: when, who, what, the rule, the outcome."""
+    from dataclasses import asdict
+
+    from codesm.agent.permissions.audit import read_audit_log
+    from codesm.paths import audit_log_path
+
+    for record in read_audit_log(audit_log_path(), limit=limit):
+        if as_json:
+            click.echo(json.dumps({**asdict(record), "at": record.at.isoformat()}))
+            continue
+        rule = f" [{record.rule_source}: {record.rule}]" if record.rule else ""
+        click.echo(
+            f"{record.at:%Y-%m-%d %H:%M:%S} {record.action:7} {record.tool:10} "
+            f"{record.subject[:80]}{rule}"
+        )

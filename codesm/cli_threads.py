@@ -346,7 +346,7 @@ def share_command(thread_id: str) -> None:
     """Print the LAN viewer link for THREAD_ID when `codesm web` is sharing, else explain."""
     session = with_store(lambda store: find_session(store, thread_id))
     visibility = _root_options().get("visibility") or "private"
-    servers = running_share_servers()
+    servers = [server for server in running_share_servers() if server.serves(session.id)]
     if not servers:
         click.echo(NOT_SHARING.format(session_id=session.id), err=True)
         raise click.exceptions.Exit(1)

@@ -46,3 +46,8 @@ def state_dir() -> Path:
 def database_path() -> Path:
     """The one SQLite database that holds every session."""
     return data_dir() / DATABASE_NAME
+
+
+def audit_log_path() -> Path:
+    """Every permission decision, one JSON line each (`codesm permissions audit` reads it)."""
+    return state_dir() / "audit.jsonl"

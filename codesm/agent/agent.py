@@ -171,7 +171,8 @@ class Agent:
             case Cancel():
                 self.cancel()
             case Approve():
-                self.approvals.answer(op.call_id, ApprovalAnswer(approved=True, hunks=op.hunks))
+                answer = ApprovalAnswer(approved=True, hunks=op.hunks, remember=op.remember)
+                self.approvals.answer(op.call_id, answer)
             case Deny():
                 self.approvals.answer(op.call_id, ApprovalAnswer(False, comment=op.comment))
             case Answer():

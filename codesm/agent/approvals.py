@@ -26,6 +26,8 @@ class ApprovalAnswer:
     hunks: list[int] | None = None
     """For edits: the 0-based hunks accepted (None: all of them)."""
     source: Literal["user", "rule", "mode"] = "user"
+    remember: Literal["session", "project"] | None = None
+    """An "always allow" answer: the asker turns it into allow rules for that scope."""
 
 
 class ApprovalBroker:

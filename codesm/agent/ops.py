@@ -37,6 +37,8 @@ class Approve(_Message):
     type: Literal["approve"] = "approve"
     call_id: str
     hunks: list[int] | None = None
+    remember: Literal["session", "project"] | None = None
+    """Also allow calls like this one from now on ("always allow"), for the session or project."""
 
 
 class Deny(_Message):

@@ -23,6 +23,7 @@ from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import find_instructions
 from codesm.agent.messages import ToolSpec
+from codesm.agent.permissions.audit import JsonlAuditSink
 from codesm.agent.permissions.engine import Mode, PermissionEngine
 from codesm.agent.permissions.rules import RuleSet, rules_from_settings
 from codesm.agent.providers.base import Provider
@@ -41,6 +42,7 @@ from codesm.agent.subagents.tools import subagent_tools
 from codesm.agent.subagents.types import SubagentType
 from codesm.agent.system_prompt import build_system_prompt
 from codesm.agent.tools.selection import session_registry
+from codesm.agent.tools.todo_store import SessionTodoStore
 from codesm.config.credentials import environment_with_credentials
 from codesm.config.settings import (
     Settings,
@@ -49,6 +51,7 @@ from codesm.config.settings import (
     read_settings_file,
     workspace_settings_path,
 )
+from codesm.paths import audit_log_path
 from codesm.store import SessionRecord, Store
 from codesm.toolbox import toolbox_tools
 
@@ -205,6 +208,7 @@ class Runtime:
             # A mode given for this run (--permission-mode) wins; else the session keeps its own.
             mode=self.permission_mode if self.permission_mode_explicit else session.permission_mode,
             workspace_root=self.workspace,
+            audit=JsonlAuditSink(audit_log_path()),
         )
         instructions = find_instructions(self.workspace)
         specs = tools.specs()
@@ -238,6 +242,7 @@ class Runtime:
                 turn_usd=self.settings.budget_turn_usd,
             ),
             instructions=tuple(item.text for item in instructions),
+            todos=SessionTodoStore(self.store),
         )
         if session.subagent_type is not None:
             return await self.subagents.reopen(session, deps)  # registers itself in self.agents

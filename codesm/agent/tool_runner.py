@@ -168,6 +168,8 @@ class ToolRunner:
                 if not answer.approved:
                     why = f" The user said: {answer.comment}" if answer.comment else ""
                     return f"The user did not approve this {call.name} call.{why}", True
+                if answer.remember is not None:
+                    self.permissions.remember(self._request(call, kind), scope=answer.remember)
         ctx = ToolContext(
             root=self.root,
             session_id=self.session_id,

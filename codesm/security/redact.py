@@ -154,5 +154,8 @@ def install_log_redaction(redactor: Redactor, logger: logging.Logger | None = No
     """
     target = logger or logging.getLogger()
     for handler in target.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        installed = [f for f in handler.filters if isinstance(f, RedactingFilter)]
+        for existing in installed:
+            existing.redactor = redactor
+        if not installed:
             handler.addFilter(RedactingFilter(redactor))

@@ -25,6 +25,7 @@ from codesm.store.events import EventLog
 from codesm.store.migrations import SCHEMA_VERSION
 from codesm.store.projects import ProjectRecord, Projects
 from codesm.store.sessions import SearchHit, SessionRecord, Sessions, fts_query
+from codesm.store.todos import Todos
 from codesm.store.usage import GroupedUsage, UsageLog, UsageTotals
 
 __all__ = [
@@ -58,6 +59,7 @@ class Store:
         self.events = EventLog(db)
         self.usage = UsageLog(db)
         self.changes = Changes(db)
+        self.todos = Todos(db)
 
     @classmethod
     async def open(cls, path: Path | str | None = None) -> Store:

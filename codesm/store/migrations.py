@@ -110,6 +110,14 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX usage_tools_by_usage ON usage_tools(usage_id)",
         "CREATE INDEX usage_tools_by_tool ON usage_tools(tool)",
     ),
+    # The agent's task list (`todo_write`), one JSON list per session.
+    (
+        """CREATE TABLE todos (
+            session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            items TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,11 +2,13 @@
 
 A sharing server advertises itself with a JSON file in `<state dir>/share/<pid>.json`::
 
-    {"pid": 1234, "workspace": "/path", "session_url": "http://192.168.1.5:8123/v/{session_id}"}
+    {"pid": 1234, "workspace": "/path", "session_id": "abc",
+     "session_url": "http://192.168.1.5:8123/s/{session_id}?share=TOKEN"}
 
 `session_url` holds `{session_id}` where the thread id goes (and whatever token the server wants
-in the link). Files of processes that are gone are ignored. `codesm web` does not share on the
-LAN yet, so today this finds nothing and `share` explains what to do instead.
+in the link). Share links are for one session: `session_id`, when present, names the session the
+link opens. Files of processes that are gone are ignored. The file is 0600: its link is a
+password.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class ShareServer:
     pid: int
     workspace: Path | None
     session_url: str
+    session_id: str | None = None
+
+    def serves(self, session_id: str) -> bool:
+        return self.session_id in (None, session_id)
 
     def link(self, session_id: str) -> str:
         return self.session_url.replace("{session_id}", session_id)
@@ -55,13 +61,18 @@ def running_share_servers(directory: Path | None = None) -> list[ShareServer]:
         if "{session_id}" not in url or not _alive(pid):
             continue
         workspace = data.get("workspace")
-        found.append(ShareServer(pid, Path(workspace) if workspace else None, url))
+        shared = data.get("session_id")
+        found.append(
+            ShareServer(
+                pid, Path(workspace) if workspace else None, url, str(shared) if shared else None
+            )
+        )
     return found
 
 
 NOT_SHARING = (
-    "No `codesm web` with LAN sharing is running, so there is no viewer link to print.\n"
-    "LAN sharing (viewer and controller links with their own expiring tokens) is not built "
-    "yet.\nFor now: run `codesm web` and open the thread at /s/{session_id} on this machine, "
-    "or export it with `codesm threads markdown {session_id}`."
+    "No `codesm web` is sharing this thread on the LAN, so there is no viewer link to print.\n"
+    "Run `codesm web --share` (it shares the latest thread), or open /s/{session_id} in "
+    "`codesm web` and use its Share button; or export it with "
+    "`codesm threads markdown {session_id}`."
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from markupsafe import Markup
+
 from codesm.agent.providers.registry import PROVIDER_ENV
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
@@ -92,3 +94,21 @@ async def sidebar_sessions(
             sessions.append(current)
     totals = await asyncio.gather(*(store.usage.totals(session_id=s.id) for s in sessions))
     return sessions, {s.id: t.cost_usd for s, t in zip(sessions, totals, strict=True)}
+
+
+def render_share_panel(
+    ctx: WebContext, session_id: str, issued: list[tuple[str, str]] | None = None, error: str = ""
+) -> str:
+    """The owner's Shares panel for one session; `issued` links are shown once."""
+    macros = ctx.macros("partials/shares.html")
+    return Markup(
+        macros.panel(
+            session_id,
+            ctx.shares.live_links(session_id),
+            issued or [],
+            ctx.lan.lan_host,
+            ctx.config.port,
+            ctx.shares,
+            error,
+        )
+    )

@@ -52,6 +52,10 @@ class ShareLink:
     def live(self, now: float) -> bool:
         return not self.revoked and now < self.expires
 
+    def until(self) -> str:
+        """The local time the link expires, for the Shares panel."""
+        return time.strftime("%H:%M", time.localtime(self.expires))
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedLink:

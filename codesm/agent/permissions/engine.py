@@ -42,6 +42,8 @@ TOOL_KINDS: Mapping[str, ToolKind] = {
     "grep": "read",
     "ls": "read",
     "todo": "read",
+    "todo_write": "read",
+    "todo_read": "read",
     "skill": "read",
     "write": "edit",
     "edit": "edit",

@@ -6,6 +6,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codesm.store import Store
+
 TodoStatus = Literal["pending", "in_progress", "completed"]
 
 
@@ -38,3 +40,17 @@ class InMemoryTodoStore:
 
     async def save(self, session_id: str, items: list[TodoItem]) -> None:
         self._lists[session_id] = list(items)
+
+
+class SessionTodoStore:
+    """A `TodoStore` kept in the session database, so the list survives restarts and every UI of
+    the session sees the same one."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def load(self, session_id: str) -> list[TodoItem]:
+        return [TodoItem.model_validate(item) for item in await self._store.todos.load(session_id)]
+
+    async def save(self, session_id: str, items: list[TodoItem]) -> None:
+        await self._store.todos.save(session_id, [item.model_dump() for item in items])

@@ -12,11 +12,13 @@ from starlette.routing import Route
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext, web_context
 from codesm.web.render.view import StatusView
+from codesm.web.roles import Role, principal_of
 from codesm.web.session_state import (
     load_renderer,
     model_label,
     model_options,
     provider_hint,
+    render_share_panel,
     sidebar_sessions,
 )
 from codesm.web.workspace_files import tree_level
@@ -68,15 +70,24 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
         status = StatusView(runtime.settings.mode, runtime.permission_mode, label, window)
         status.model_options = model_options(runtime, label)
         transcript = ctx.macros("partials/live.html").transcript([], 0)
-    sessions, costs = await sidebar_sessions(runtime, session)
-    tree, truncated = await tree_level(workspace, ".")
+    principal = principal_of(request)
+    owner = principal.role is Role.OWNER
+    if owner:
+        sessions, costs = await sidebar_sessions(runtime, session)
+        tree, truncated = await tree_level(workspace, ".")
+    else:  # a guest sees its one session, and no files but what the session shows
+        assert session is not None
+        total = await runtime.store.usage.totals(session_id=session.id)
+        sessions, costs, tree, truncated = [session], {session.id: total.cost_usd}, [], False
     return ctx.templates.TemplateResponse(
         request,
         "session.html",
         {
+            "role": principal.role.name.lower(),
+            "share_panel": render_share_panel(ctx, session.id) if owner and session else "",
             "version": ctx.version,
             "workspace_name": workspace.name or str(workspace),
-            "workspace_path": str(workspace),
+            "workspace_path": str(workspace) if owner else workspace.name,
             "session_id": session.id if session else None,
             "status": status,
             "transcript": transcript,
@@ -84,7 +95,7 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
             "costs": costs,
             "tree": tree,
             "tree_truncated": truncated,
-            "provider_hint": provider_hint(runtime),
+            "provider_hint": provider_hint(runtime) if owner else None,
             "connection_state": "connecting" if session else "idle",
         },
         headers={"cache-control": "no-store"},
