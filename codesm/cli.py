@@ -68,9 +68,20 @@ PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
     help="MCP servers as JSON or a file in the .mcp.json shape (added to the configured ones).",
 )
 @click.option(
+    "--strict-mcp-config",
+    is_flag=True,
+    help="Use only the MCP servers from --mcp-config (ignore settings and .mcp.json).",
+)
+@click.option(
     "--notifications/--no-notifications",
     default=None,
     help="Bell (and desktop notification) when a long turn ends or an approval waits.",
+)
+@click.option(
+    "--max-budget-usd",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="USD",
+    help="Headless: stop (exit 1, error_max_budget_usd) once the session has spent this much.",
 )
 @click.option(
     "--visibility",
@@ -158,6 +169,8 @@ def run_execute(prompt: str | None, options: dict[str, Any]) -> int:
         permission_mode=permission_mode,
         settings_file=options["settings_file"],
         mcp_config=options["mcp_config"],
+        max_budget_usd=options.get("max_budget_usd"),
+        strict_mcp_config=options["strict_mcp_config"],
     )
     started = time.monotonic()
     try:

@@ -221,9 +221,13 @@ async def _doctor(servers: list[Any], *, yes: bool) -> bool:
 
 
 def register(main: click.Group) -> None:
-    """Add `mcp`, `skill` and `init` to the `codesm` group."""
+    """Add `mcp` (with `mcp oauth`), `skill`, `init` and `instructions` to the `codesm` group."""
+    from codesm.cli_instructions import instructions_command
+    from codesm.cli_mcp_oauth import oauth_group
     from codesm.cli_skills import init_command, skill_group
 
+    mcp_group.add_command(oauth_group)
     main.add_command(mcp_group)
     main.add_command(skill_group)
     main.add_command(init_command)
+    main.add_command(instructions_command)

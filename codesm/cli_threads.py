@@ -264,7 +264,10 @@ def markdown_command(thread_id: str, output: Path | None, thinking: bool) -> Non
         usage = await store.usage.totals(session_id=session.id)
         return render_markdown(session, events, usage=usage, thinking=thinking)
 
-    text = with_store(work)
+    from codesm.security.redact import Redactor
+
+    # An export leaves this machine more often than not: secrets never go with it.
+    text = Redactor.for_environment(workspace=Path.cwd()).redact(with_store(work))
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -48,22 +48,38 @@ def tool_entries(settings: Settings, *, workspace: Path) -> tuple[list[ToolEntry
         schema = tool.json_schema or input_schema(tool.params)
         entries.append(ToolEntry(tool.name, source, enabled, state, tool.description, schema))
     problems = [f"toolbox: {p.executable.name}: {p.reason}" for p in found.problems]
-    for server in _mcp_servers(settings, workspace, problems):
-        enabled, state = tool_state(f"mcp__{server}__x", settings)
-        entries.append(
-            ToolEntry(
-                f"mcp__{server}__*",
-                "mcp",
-                enabled,
-                state,
-                f"the tools of MCP server {server!r} (listed once it runs: `codesm mcp doctor`)",
-                None,
+    for server, tools_of, error in _mcp_tools(settings, workspace, problems):
+        if error is not None:  # the server failed or is not approved: one row that says why
+            enabled, state = tool_state(f"mcp__{server}__x", settings)
+            entries.append(ToolEntry(f"mcp__{server}__*", "mcp", enabled,
+                                     "error" if enabled else state, error, None))  # fmt: skip
+        for tool in tools_of:
+            enabled, state = tool_state(tool.name, settings)
+            entries.append(
+                ToolEntry(tool.name, "mcp", enabled, state, tool.description, tool.schema)
             )
-        )
     return entries, problems
 
 
-def _mcp_servers(settings: Settings, workspace: Path, problems: list[str]) -> list[str]:
+def _mcp_tools(settings: Settings, workspace: Path, problems: list[str]) -> list[Any]:
+    """(server, tools, error) per MCP server: approved and user servers are started, listed and
+    stopped (`codesm.mcp.listing`); unapproved ones and failures come back with an error."""
+    names, loaded = _mcp_servers(settings, workspace, problems)
+    if loaded is None:
+        return [(n, [], f"MCP server {n!r} (see `codesm mcp doctor`)") for n in names]
+    from codesm.mcp.listing import list_mcp_tools
+
+    out = []
+    for found in run_async(list_mcp_tools(loaded, workspace)):
+        error = None
+        if found.state != "connected":
+            error = f"MCP server {found.server!r} {found.state}: {found.error}"
+            problems.append(error)
+        out.append((found.server, found.tools, error))
+    return out
+
+
+def _mcp_servers(settings: Settings, workspace: Path, problems: list[str]) -> tuple[list[str], Any]:
     root = click.get_current_context().find_root().params
     try:
         from codesm.mcp.config import load_mcp_config
@@ -73,13 +89,14 @@ def _mcp_servers(settings: Settings, workspace: Path, problems: list[str]) -> li
             workspace,
             cli_config=str(config) if config is not None else None,
             settings_file=root.get("settings_file"),
+            strict=bool(root.get("strict_mcp_config")),
         )
     except ImportError:
-        return sorted(settings.mcp_servers)
+        return sorted(settings.mcp_servers), None
     except Exception as exc:  # a broken MCP file must not hide the other tools
         problems.append(f"mcp: {exc}")
-        return []
-    return sorted(loaded.servers)
+        return [], None
+    return sorted(loaded.servers), loaded
 
 
 @click.group()

@@ -125,3 +125,39 @@ def render_report(checks: list[Check], *, as_json: bool) -> str:
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     width = max(len(c.name) for c in checks)
     return "\n".join(f"[{marks[c.status]}] {c.name.ljust(width)}  {c.detail}" for c in checks)
+
+
+LOCAL_SERVERS: tuple[tuple[str, str, str], ...] = (
+    ("ollama", "http://127.0.0.1:11434", "/api/tags"),
+    ("openai-compatible", "http://127.0.0.1:1234", "/v1/models"),
+    ("openai-compatible", "http://127.0.0.1:8080", "/v1/models"),
+)
+"""(provider, base URL, model list path) of local servers on their default loopback ports:
+Ollama, then LM Studio (1234) and llama.cpp's server (8080), both OpenAI-compatible."""
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    provider: str
+    base_url: str
+    models: list[str]
+
+
+def detect_local_servers(timeout: float = 0.3) -> list[LocalServer]:
+    """The local model servers answering on their default ports, with the models they list."""
+    found = []
+    for provider, base_url, path in LOCAL_SERVERS:
+        try:
+            response = httpx.get(base_url + path, timeout=timeout)
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError):
+            continue
+        entries = (
+            body.get("models" if provider == "ollama" else "data", [])
+            if isinstance(body, dict)
+            else []
+        )
+        names = [str(m.get("name") or m.get("id") or "?") for m in entries if isinstance(m, dict)]
+        found.append(LocalServer(provider, base_url, names[:20]))
+    return found

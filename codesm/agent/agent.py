@@ -259,7 +259,7 @@ class Agent:
         turn_id = uuid.uuid4().hex
         budget = TurnBudget(self.deps.limits)
         self.turn_budget = budget  # subagents add their cost to it (codesm.agent.subagents)
-        spend = TurnSpend(turn_id)
+        spend = TurnSpend(turn_id, budget)
         await self._publish(TurnStarted(turn_id=turn_id), UserMessage(turn_id=turn_id, text=prompt))
         try:
             status, reason, text = await self._loop(turn_id, budget, spend)
@@ -278,11 +278,11 @@ class Agent:
             status, reason, text = "error", f"internal error: {exc}", ""
             await self._publish(Error(turn_id=turn_id, message=reason, kind="internal"))
         await self._publish(TurnFinished(turn_id=turn_id, status=status, reason=reason))
-        await self._maybe_title(prompt)
+        await self._maybe_title(prompt, turn_id)
         stopped = spend.stopped is not None
         return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps, stopped)
 
-    async def _maybe_title(self, prompt: str) -> None:
+    async def _maybe_title(self, prompt: str, turn_id: str) -> None:
         """Give an untitled session a title: the heuristic now, a model's in the background."""
         session = await self.deps.store.sessions.get(self.session_id)
         if session is None or session.title:
@@ -295,8 +295,9 @@ class Agent:
                 return
             provider = self._provider(resolved)
             self._title_task = asyncio.create_task(
-                title_in_background(provider, resolved.info.id, prompt, self._set_title)
-            )
+                title_in_background(provider, resolved, prompt, self._set_title, self._publish,
+                                    turn_id)
+            )  # fmt: skip
 
     async def _set_title(self, title: str) -> None:
         await self.deps.store.sessions.update(self.session_id, title=title)
@@ -345,7 +346,6 @@ class Agent:
                 await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
                 continue
             budget.cost_usd += step.cost_usd
-            spend.cost_usd = budget.cost_usd
             await self.budgets.warn(spend, self._publish)
             if self._cancel.is_set():
                 return "cancelled", "cancelled by the user", text
@@ -381,7 +381,7 @@ class Agent:
                 await run_model_step(
                     provider,
                     request,
-                    provider_name=resolved.provider.name,
+                    resolved=resolved,
                     turn_id=turn_id,
                     agent=self.agent_name,
                     publish=self._publish,
@@ -483,15 +483,11 @@ class Agent:
         resolved = resolved or self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
         provider = provider or self._provider(resolved)
         event = await compaction.compaction_event(
-            provider,
-            model=resolved.info.id,
-            system=self.deps.system_prompt(),
-            tools=self.deps.tools.specs(),
-            events=await self.log.events(),
-            turn_id=turn_id,
-            instructions=instructions,
-            cancel=self._cancel,
-        )
+            provider, resolved=resolved, system=self.deps.system_prompt(),
+            tools=self.deps.tools.specs(), events=await self.log.events(), turn_id=turn_id,
+            instructions=instructions, cancel=self._cancel, publish=self._publish,
+            budget=self.turn_budget if turn_id is not None else None,
+        )  # fmt: skip
         if event is not None:
             await self._publish(event)
         self._last_prompt_tokens = 0

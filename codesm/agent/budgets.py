@@ -7,7 +7,8 @@ raise the limit with a `set_budget` op, which also answers the question when the
 above the spend. A headless run cannot ask, so it stops with `error_max_budget_usd`.
 
 The session budget counts the session and its subagents; the day budget counts every session of
-the current UTC day; the turn budget counts this turn's model calls.
+the current UTC day; the turn budget counts this turn's `TurnBudget.cost_usd`: its model calls,
+the subagents it ran (added when each finishes) and its compaction summaries.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 
 from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
 from codesm.agent.events import ApprovalRequested, BudgetScope, BudgetWarning, Event
+from codesm.agent.guard import TurnBudget, TurnLimits
 from codesm.store.usage_reports import UsageReports, start_of_day
 
 WARN_AT = 0.8
@@ -67,13 +69,18 @@ class BudgetStatus:
 
 @dataclass
 class TurnSpend:
-    """One turn's budget state."""
+    """One turn's budget state; its spend is read live from the turn's `TurnBudget`, which the
+    turn's model steps, subagents and compaction summaries all add to."""
 
     turn_id: str
-    cost_usd: float = 0.0
+    budget: TurnBudget = field(default_factory=lambda: TurnBudget(TurnLimits()))
     allowed: set[BudgetScope] = field(default_factory=set)
     """Scopes the user chose to continue past for the rest of this turn."""
     stopped: BudgetStatus | None = None
+
+    @property
+    def cost_usd(self) -> float:
+        return self.budget.cost_usd
 
 
 @dataclass

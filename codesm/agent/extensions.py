@@ -63,6 +63,19 @@ class Extensions:
             tools.append(SkillTool(self.skills))
         return tools
 
+    def server_states(self) -> list[dict[str, str]]:
+        """Every configured MCP server with `connected`, `failed` or `skipped` (not approved), in
+        the shape of Claude Code's stream-json `init` line."""
+        states: list[dict[str, str]] = []
+        for name in self.mcp.config.servers:
+            connection = self.mcp.connections.get(name)
+            if connection is None:
+                status = "skipped" if name in self.mcp.skipped else "failed"
+            else:
+                status = "connected" if connection.state == "ready" else "failed"
+            states.append({"name": name, "status": status})
+        return states
+
     def prompt_section(self) -> str:
         return self.skills.prompt_section()
 

@@ -25,7 +25,8 @@ from codesm.agent.messages import (
 )
 from codesm.agent.messages import ThinkingDelta as ProviderThinkingDelta
 from codesm.agent.providers.base import Provider
-from codesm.agent.providers.pricing import compute_cost
+from codesm.agent.providers.pricing import cost_of
+from codesm.agent.providers.registry import ResolvedModel
 
 DELTA_FLUSH_S = 0.05
 DELTA_FLUSH_CHARS = 4000
@@ -78,7 +79,7 @@ async def run_model_step(
     provider: Provider,
     request: ProviderRequest,
     *,
-    provider_name: str,
+    resolved: ResolvedModel,
     turn_id: str,
     agent: str | None,
     publish: Publish,
@@ -134,38 +135,37 @@ async def run_model_step(
         calls = [ToolCallRef(call_id=c.call_id, name=c.name) for c in result.tool_calls]
         for i, usage in enumerate(usages, start=1):
             named = calls if complete and i == len(usages) else []
-            await _publish_usage(
-                usage, request.model, provider_name, turn_id, agent, publish, result, named
-            )
+            event = usage_event(usage, resolved, turn_id=turn_id, agent=agent, tool_calls=named)
+            result.cost_usd += event.cost_usd
+            result.prompt_tokens = tokens_in_prompt(usage)
+            await publish(event)
     return result
 
 
-async def _publish_usage(
+def tokens_in_prompt(usage: UsageReport) -> int:
+    return usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+
+
+def usage_event(
     usage: UsageReport,
-    model: str,
-    provider_name: str,
+    resolved: ResolvedModel,
+    *,
     turn_id: str,
     agent: str | None,
-    publish: Publish,
-    result: StepResult,
-    tool_calls: list[ToolCallRef],
-) -> None:
-    cost = compute_cost(usage, model=model, provider=provider_name)
-    usd = cost.usd or 0.0
-    result.cost_usd += usd
-    result.prompt_tokens = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-    await publish(
-        Usage(
-            turn_id=turn_id,
-            provider=provider_name,
-            model=model,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_read_tokens=usage.cache_read_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            reasoning_tokens=usage.reasoning_tokens,
-            cost_usd=usd,
-            agent=agent,
-            tool_calls=tool_calls,
-        )
+    tool_calls: list[ToolCallRef] | None = None,
+) -> Usage:
+    """The `usage` event of one model call, priced by the one cost function (`cost_of`): turns,
+    compaction summaries and titles all publish theirs through here."""
+    return Usage(
+        turn_id=turn_id,
+        provider=resolved.provider.name,
+        model=resolved.info.id,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+        cost_usd=cost_of(usage, resolved).usd or 0.0,
+        agent=agent,
+        tool_calls=tool_calls or [],
     )

@@ -21,13 +21,14 @@ from codesm.agent.changes.snapshot import WorkspaceSnapshot
 from codesm.agent.extensions import Extensions
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
-from codesm.agent.instructions import find_instructions
+from codesm.agent.instructions import InstructionFile, find_instructions
 from codesm.agent.messages import ToolSpec
 from codesm.agent.permissions.audit import JsonlAuditSink
 from codesm.agent.permissions.engine import Mode, PermissionEngine
 from codesm.agent.permissions.rules import RuleSet, rules_from_settings
 from codesm.agent.providers.base import Provider
 from codesm.agent.providers.factory import create_provider
+from codesm.agent.providers.pricing import ModelPrice
 from codesm.agent.providers.registry import (
     PROVIDER_ENV,
     ModelRegistry,
@@ -76,7 +77,11 @@ def build_model_registry(settings: Settings, env: Mapping[str, str]) -> ModelReg
             )
         elif extra.base_url:
             providers[provider] = ProviderConfig(provider, api_key=key, base_url=extra.base_url)
-    return ModelRegistry(providers)
+    prices = {
+        model: ModelPrice(p.input, p.output, p.cache_read, p.cache_write)
+        for model, p in settings.pricing.items()
+    }
+    return ModelRegistry(providers, prices=prices)
 
 
 def permission_rule_sets(workspace: Path, settings_file: Path | None) -> list[RuleSet]:
@@ -122,6 +127,11 @@ class Runtime:
         )
         self._subagent_prompts: dict[tuple[str, ...], str] = {}
 
+    def instruction_files(self) -> list[InstructionFile]:
+        """The AGENTS.md / CLAUDE.md files in effect for this workspace, in prompt order (the
+        UIs show them; a new agent reads them again, so edits apply to the next session)."""
+        return find_instructions(self.workspace)
+
     def _subagent_prompt(self, kind: SubagentType, specs: Sequence[ToolSpec]) -> str:
         key = (kind.name, *(spec.name for spec in specs))
         if key not in self._subagent_prompts:
@@ -143,6 +153,7 @@ class Runtime:
         db_path: Path | None = None,
         env: Mapping[str, str] | None = None,
         mcp_config: str | None = None,
+        strict_mcp_config: bool = False,
     ) -> Runtime:
         """Open the store (repairing sessions a crash left unfinished) and load the settings."""
         workspace = await asyncio.to_thread(workspace.resolve)
@@ -159,6 +170,7 @@ class Runtime:
                             change.change_id, change.now)  # fmt: skip
             project = await store.projects.ensure(workspace)
             extensions = await Extensions.open(workspace, settings, mcp_config=mcp_config,
+                                               strict_mcp_config=strict_mcp_config,
                                                settings_file=settings_file, env=env)  # fmt: skip
         except BaseException:
             await store.close()

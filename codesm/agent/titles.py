@@ -1,4 +1,7 @@
-"""Session titles: a cheap model call in the background, with a heuristic that never fails."""
+"""Session titles: a cheap model call in the background, with a heuristic that never fails.
+
+The title call's tokens are published as a `usage` event (agent "title") of the turn that asked
+for it, priced like any other call, so totals, the dashboard and budgets count them."""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from codesm.agent.messages import Message, ProviderRequest, TextDelta, TextPart
+from codesm.agent.messages import Message, ProviderRequest, TextDelta, TextPart, UsageReport
+from codesm.agent.model_step import usage_event
 from codesm.agent.providers.base import Provider
+from codesm.agent.providers.registry import ResolvedModel
 from codesm.errors import CodesmError
 
 log = logging.getLogger(__name__)
@@ -18,6 +23,9 @@ TITLE_PROMPT = (
     "Write a title of 3 to 7 words for a coding session that starts with the request below. "
     "Answer with the title only, no quotes, no punctuation at the end.\n\n"
 )
+TITLE_AGENT = "title"
+
+Publish = Callable[..., Awaitable[object]]
 
 
 def heuristic_title(prompt: str) -> str:
@@ -36,9 +44,15 @@ def clean_title(raw: str) -> str:
 
 
 async def generate_title(
-    provider: Provider, model: str, prompt: str, *, timeout_s: float = 15.0
+    provider: Provider,
+    model: str,
+    prompt: str,
+    *,
+    timeout_s: float = 15.0,
+    usages: list[UsageReport] | None = None,
 ) -> str:
-    """Ask a (cheap) model for a title; the heuristic title when it fails or says nothing."""
+    """Ask a (cheap) model for a title; the heuristic title when it fails or says nothing. The
+    call's usage reports are appended to `usages`."""
     request = ProviderRequest(
         model=model,
         system="You write short, specific titles.",
@@ -51,6 +65,8 @@ async def generate_title(
         async for item in provider.stream(request):
             if isinstance(item, TextDelta):
                 text.append(item.text)
+            elif isinstance(item, UsageReport) and usages is not None:
+                usages.append(item)
         return "".join(text)
 
     try:
@@ -61,10 +77,22 @@ async def generate_title(
 
 
 async def title_in_background(
-    provider: Provider, model: str, prompt: str, save: Callable[[str], Awaitable[None]]
+    provider: Provider,
+    resolved: ResolvedModel,
+    prompt: str,
+    save: Callable[[str], Awaitable[None]],
+    publish: Publish | None = None,
+    turn_id: str = "",
 ) -> None:
-    """Generate a title with a model and save it; failures only mean the heuristic title stays."""
+    """Generate a title with a model and save it; failures only mean the heuristic title stays.
+    With `publish`, the call's usage is published as turn `turn_id`'s."""
+    usages: list[UsageReport] = []
+    title = await generate_title(provider, resolved.info.id, prompt, usages=usages)
     try:
-        await save(await generate_title(provider, model, prompt))
+        if publish is not None and usages:
+            await publish(
+                *(usage_event(u, resolved, turn_id=turn_id, agent=TITLE_AGENT) for u in usages)
+            )
+        await save(title)
     except CodesmError as exc:
         log.info("no model title: %s", exc)

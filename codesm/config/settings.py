@@ -46,6 +46,18 @@ class ProviderSettings(BaseModel):
     models: list[str] = []
 
 
+class ModelPricing(BaseModel):
+    """One model's price in `codesm.pricing`, in USD per million tokens. Cache reads and writes
+    cost the input price when not given."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_read: float | None = Field(default=None, ge=0, alias="cacheRead")
+    cache_write: float | None = Field(default=None, ge=0, alias="cacheWrite")
+
+
 class Settings(BaseModel):
     """Every setting codesm understands, with its default. Keys are the dotted names users write."""
 
@@ -86,7 +98,7 @@ class Settings(BaseModel):
     max_steps_per_turn: int = Field(default=200, gt=0, alias="codesm.loop.maxSteps")
     max_turn_seconds: float = Field(default=3600.0, gt=0, alias="codesm.loop.maxSeconds")
     max_turn_cost_usd: float | None = Field(default=None, ge=0, alias="codesm.loop.maxCost")
-    pricing: dict[str, dict[str, float]] = Field(default={}, alias="codesm.pricing")
+    pricing: dict[str, ModelPricing] = Field(default={}, alias="codesm.pricing")
 
 
 KNOWN_KEYS = frozenset(f.alias for f in Settings.model_fields.values() if f.alias)
@@ -99,7 +111,6 @@ NOT_SUPPORTED_YET: dict[str, str] = {
     "codesm.fuzzy.alwaysIncludePaths": "the file finder searches the workspace only",
     "codesm.git.commit.coauthor.enabled": "codesm makes no commits of its own yet",
     "codesm.updates.mode": 'only "disabled" works; run `codesm update` to upgrade',
-    "codesm.pricing": "prices come from genai-prices (a provider's reported cost wins)",
 }
 """Keys of the brief that nothing uses yet, with what to do instead. Setting one to anything but
 its default is a `ConfigError`: a setting that is silently ignored is worse than a clear no."""

@@ -18,7 +18,7 @@ from typing import IO
 from codesm import __version__
 from codesm.agent.agent import Agent, TurnOutcome
 from codesm.agent.events import SubagentStarted, ToolCallFinished
-from codesm.agent.ops import SetMode, SetModel
+from codesm.agent.ops import SetBudget, SetMode, SetModel
 from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError, ConfigError
@@ -42,7 +42,10 @@ class HeadlessOptions:
     permission_mode: Mode | None = None
     settings_file: Path | None = None
     mcp_config: str | None = None
+    strict_mcp_config: bool = False
     db_path: Path | None = None
+    max_budget_usd: float | None = None
+    """`--max-budget-usd`: the session budget (`codesm.budget.session`) for this run."""
 
 
 async def _choose_session(runtime: Runtime, options: HeadlessOptions) -> SessionRecord:
@@ -162,6 +165,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
         interactive=False,
         db_path=options.db_path,
         mcp_config=options.mcp_config,
+        strict_mcp_config=options.strict_mcp_config,
     )
     try:
         session = await _choose_session(runtime, options)
@@ -170,6 +174,8 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
             await agent.handle(SetMode(mode=options.mode))  # type: ignore[arg-type]
         if options.model:
             await agent.handle(SetModel(model=options.model))
+        if options.max_budget_usd is not None:
+            await agent.handle(SetBudget(scope="session", usd=options.max_budget_usd))
         resolved = runtime.models.resolve(agent.model_name, agent.mode)  # type: ignore[arg-type]
         writer = None
         if options.stream_json:
@@ -185,6 +191,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
                 tools=agent.deps.tools.names(),
                 permission_mode=runtime.permission_mode,
                 version=__version__,
+                mcp_servers=runtime.extensions.server_states() if runtime.extensions else [],
             )
         forwarder = _Forwarder(runtime, session.id, writer)
         await forwarder.start()
@@ -246,5 +253,8 @@ class TurnFailed(CodesmError):
     """The turn ended without completing (error, cancelled, paused or incomplete)."""
 
     def __init__(self, outcome: TurnOutcome) -> None:
-        super().__init__(f"the turn ended {outcome.status}: {outcome.reason or 'no reason given'}")
+        message = f"the turn ended {outcome.status}: {outcome.reason or 'no reason given'}"
+        if outcome.budget_exceeded:
+            message = f"error_max_budget_usd: {message}"
+        super().__init__(message)
         self.outcome = outcome

@@ -66,7 +66,14 @@ class StreamJsonWriter:
         self.out.flush()
 
     def init(
-        self, *, cwd: str, model: str, tools: list[str], permission_mode: str, version: str
+        self,
+        *,
+        cwd: str,
+        model: str,
+        tools: list[str],
+        permission_mode: str,
+        version: str,
+        mcp_servers: list[dict[str, str]] | None = None,
     ) -> None:
         self.model = model
         self.write(
@@ -77,7 +84,7 @@ class StreamJsonWriter:
                 "cwd": cwd,
                 "model": model,
                 "tools": tools,
-                "mcp_servers": [],
+                "mcp_servers": list(mcp_servers or []),
                 "permissionMode": permission_mode,
                 "apiKeySource": "none",
                 "slash_commands": ["compact"],

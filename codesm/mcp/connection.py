@@ -273,9 +273,12 @@ class McpConnection:
             finally:
                 errlog.close()
         assert c.url is not None
+        from codesm.mcp.oauth import auth_for  # tokens of `codesm mcp oauth login`, if any
+
         http = await stack.enter_async_context(
             httpx2.AsyncClient(
                 headers=dict(c.headers),
+                auth=auth_for(c),
                 timeout=httpx2.Timeout(timeout, read=self.limits.call_timeout_s + 30),
             )
         )

@@ -5,8 +5,8 @@ itself runs in the same process through the runtime, exactly as behind the web U
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -17,29 +17,30 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from codesm.agent.events import AgentMode, ApprovalRequested, PermissionMode
+from codesm.agent.events import (
+    AgentMode,
+    ApprovalRequested,
+    PermissionMode,
+    StoredEvent,
+    TurnFinished,
+)
 from codesm.agent.ops import (
     Approve,
     Cancel,
-    Compact,
     Deny,
     Op,
-    RedoChange,
     SetMode,
     SetModel,
     SetPermissionMode,
-    ShowContext,
     SubmitPrompt,
-    UndoChange,
 )
-from codesm.agent.permissions.engine import ToolRequest
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
-from codesm.tui import dialogs
+from codesm.tui import dialogs, slash
 from codesm.tui.approval import ApprovalDecision, ApprovalScreen, approval_screen
 from codesm.tui.chat import ChatLog, NoticeView
-from codesm.tui.commands import HELP_TEXT, SlashCommand, SlashError, parse_slash
+from codesm.tui.commands import SlashCommand, SlashError, parse_slash
 from codesm.tui.messages import ApprovalNeeded, PromptSubmitted, SessionChosen, StatusChanged
 from codesm.tui.prompt import PromptBar
 from codesm.tui.sidebar import Sidebar
@@ -64,7 +65,7 @@ class CodesmApp(App[int]):
         Binding("ctrl+n", "new_session", "new session"),
         Binding("ctrl+t", "cycle_theme", "theme"),
         Binding("ctrl+b", "toggle_sidebar", "sidebar"),
-        Binding("ctrl+a", "connect", "connect provider"),
+        Binding("ctrl+a", "connect", "connect provider", priority=True),
     ]
 
     def __init__(self, runtime: Runtime, *, session: SessionRecord | None = None) -> None:
@@ -89,6 +90,7 @@ class CodesmApp(App[int]):
         yield StatusBar(id="status")
 
     async def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, lambda _: self.refresh_status())
         self.prompt.input.focus()
         await self.open_session(self.session)
 
@@ -96,7 +98,21 @@ class CodesmApp(App[int]):
         def label(model: str) -> str:
             return model_label(self.runtime, model, self.status.mode)[0]
 
-        return ChatLog(self.status, label)
+        return ChatLog(self.status, label, self._child_events)
+
+    async def _child_events(self, session_id: str) -> AsyncIterator[StoredEvent]:
+        """A subagent's session: its stored events, then live ones until its turn ends."""
+        after, done = 0, False
+        for stored in await self.runtime.store.events_after(session_id, 0):
+            after, done = stored.seq, isinstance(stored.event, TurnFinished)
+            yield stored
+        if done:
+            return
+        async with self.runtime.hub.subscribe(session_id, after_seq=after) as events:
+            async for stored in events:
+                yield stored
+                if isinstance(stored.event, TurnFinished):
+                    return
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -223,33 +239,7 @@ class CodesmApp(App[int]):
         await self.send(SubmitPrompt(text=event.text))
 
     async def run_slash(self, command: SlashCommand) -> None:
-        arg = command.argument
-        match command.name:
-            case "compact":
-                await self.send(Compact(instructions=arg or None))
-            case "mode":
-                await self.set_mode(arg or ("rush" if self.status.mode == "smart" else "smart"))  # type: ignore[arg-type]
-            case "model":
-                await (self.set_model(arg) if arg else self.action_pick_model())
-            case "permissions":
-                await self.set_permission_mode(arg)  # type: ignore[arg-type]
-            case "new":
-                await self.action_new_session()
-            case "sessions":
-                await self.action_pick_session()
-            case "connect":
-                self.action_connect()
-            case "context":
-                await self.send(ShowContext())
-            case "undo":
-                await self.send(UndoChange())
-            case "redo":
-                await self.send(RedoChange())
-            case "theme":
-                self.action_change_theme()
-            case _:
-                await self.chat.mount(NoticeView(Text(HELP_TEXT)))
-                self.chat.scroll_end(animate=False)
+        await slash.run_slash(self, command)
 
     async def set_mode(self, mode: AgentMode) -> None:
         if self.session is None:
@@ -308,26 +298,8 @@ class CodesmApp(App[int]):
         if not decision.approved:
             await self.send(Deny(call_id=request.call_id, comment=decision.comment))
             return
-        if decision.always:
-            self._remember(request)
-        await self.send(Approve(call_id=request.call_id, hunks=decision.hunks))
-
-    def _remember(self, request: ApprovalRequested) -> None:
-        tool = self.chat.tools.get(request.call_id)
-        agent = self.runtime.agents.get(self.session.id) if self.session else None
-        if tool is None or agent is None:
-            return
-        args = tool.arguments
-        command = args.get("command")
-        found = agent.deps.tools.get(tool.tool_name)
-        tool_request = ToolRequest(
-            tool=tool.tool_name,
-            command=command if isinstance(command, str) else None,
-            paths=found.permission_paths(args) if found is not None else (),
-            session_id=agent.session_id,
-        )
-        if not agent.deps.permissions.remember(tool_request, scope="session"):
-            self.notify("That command cannot be allowed by a rule; it will ask again.")
+        remember: Literal["session"] | None = "session" if decision.always else None
+        await self.send(Approve(call_id=request.call_id, hunks=decision.hunks, remember=remember))
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -376,30 +348,10 @@ class CodesmApp(App[int]):
         dialogs.pick_model(self)
 
     def action_connect(self) -> None:
+        if self._modal_open():
+            raise SkipAction()  # ctrl+a stays "start of line" in a modal's input
         dialogs.connect(self)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New session", "Start a new session (ctrl+n)", self.action_new_session)
-        yield SystemCommand("Sessions", "Switch to another session", self.action_pick_session)
-        yield SystemCommand(
-            "Toggle smart/rush", "Switch the agent mode (tab)", self.action_toggle_mode
-        )
-        yield SystemCommand("Model", "Pick the model", self.action_pick_model)
-        yield SystemCommand("Connect provider", "Paste an API key (ctrl+a)", self.action_connect)
-        yield SystemCommand("Compact", "Summarise the conversation", self._compact)
-        yield SystemCommand("Undo change", "Undo the last applied change", self._undo)
-        yield SystemCommand(
-            "Toggle sidebar", "Sessions, context and cost (ctrl+b)", self.action_toggle_sidebar
-        )
-        for mode in ("review", "auto-edit", "allow-all", "dry-run"):
-            yield SystemCommand(
-                f"Permission mode: {mode}", "How tool calls are approved",
-                lambda mode=mode: self.set_permission_mode(mode),
-            )  # fmt: skip
-
-    async def _compact(self) -> None:
-        await self.send(Compact())
-
-    async def _undo(self) -> None:
-        await self.send(UndoChange())
+        yield from slash.palette_commands(self)

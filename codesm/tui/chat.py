@@ -7,7 +7,8 @@ open message's markdown as they come.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import assert_never
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
+from codesm.agent.context_usage import tokens_in_context
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -49,6 +51,8 @@ from codesm.agent.events import (
 from codesm.tui.messages import ApprovalNeeded, StatusChanged
 from codesm.tui.status import SessionStatus
 from codesm.tui.tools import ChangeView, ToolCallView
+
+log = logging.getLogger(__name__)
 
 
 class UserView(Static):
@@ -140,8 +144,15 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, status: SessionStatus, model_label: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        status: SessionStatus,
+        model_label: Callable[[str], str],
+        child_events: Callable[[str], AsyncIterator[StoredEvent]] | None = None,
+    ) -> None:
         super().__init__(id="chat")
+        self.child_events = child_events
+        """A subagent session's events (stored, then live until its turn ends)."""
         self.status = status
         self.model_label = model_label
         self.last_seq = 0
@@ -254,22 +265,26 @@ class ChatLog(VerticalScroll):
                     undone.set_status("undone" if isinstance(event, ChangeUndone) else "applied")
             case Usage():
                 self.status.cost_usd += event.cost_usd
-                self.status.context_tokens = (
-                    event.input_tokens + event.cache_read_tokens + event.cache_write_tokens
-                    + event.output_tokens
-                )  # fmt: skip
+                if event.agent is None:  # not a title, router or subagent call
+                    self.status.context_tokens = tokens_in_context(event)
                 self._status()
             case BudgetWarning():
                 what = "exceeded" if event.exceeded else "is at 80% of"
-                text = f"budget: ${event.spent_usd:.2f} spent {what} the {event.scope} limit"
+                scope = {"day": "daily"}.get(event.scope, event.scope)
+                text = f"budget: ${event.spent_usd:.2f} spent {what} the {scope} limit"
                 await self._notice(f"{text} of ${event.limit_usd:.2f}", "-error")
             case ContextReport():
                 self.status.context_window = event.context_window
                 await self._notice(context_breakdown(event))
             case SubagentStarted() | SubagentFinished():
+                if isinstance(event, SubagentFinished):  # its usage is in its own session
+                    self.status.cost_usd += event.cost_usd
+                    self._status()
                 parent = self.tools.get(event.call_id)
                 if parent is not None:
                     await parent.subagent(event)
+                    if isinstance(event, SubagentStarted) and self.child_events is not None:
+                        self.run_worker(self._nest(parent, event), group="subagents")
             case Compaction():
                 text = f"Earlier messages were summarised ({event.tokens_before:,} -> "
                 await self._notice(f"{text}{event.tokens_after:,} tokens).")
@@ -300,6 +315,15 @@ class ChatLog(VerticalScroll):
                 self._status()
             case _:
                 assert_never(event)
+
+    async def _nest(self, parent: ToolCallView, started: SubagentStarted) -> None:
+        """Show the subagent's own tool calls under its line (ends with this chat)."""
+        assert self.child_events is not None
+        try:
+            async for stored in self.child_events(started.child_session_id):
+                parent.child_event(started.index, stored)
+        except Exception:  # the nested view is a nicety: never end the app over it
+            log.exception("following subagent session %s", started.child_session_id)
 
     async def _final_message(self, event: AssistantMessage) -> None:
         self._close_thinking(event.turn_id)

@@ -85,11 +85,21 @@ class PromptBar(Vertical):
             current = self._choices.highlighted or 0
             step = 1 if key == "down" else -1
             self._choices.highlighted = (current + step) % count
+        elif key == "enter" and self._typed_in_full():
+            self._close()
+            return False  # the command is typed out: enter sends it
         elif key in ("tab", "enter"):
             self._accept()
         else:
             return False
         return True
+
+    def _typed_in_full(self) -> bool:
+        index = self._choices.highlighted
+        if index is None:
+            return False
+        start, end = self._span
+        return self.input.value[start:end] == self._choices.get_option_at_index(index).id
 
     def _accept(self) -> None:
         index = self._choices.highlighted

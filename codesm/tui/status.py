@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from codesm.agent.context_usage import ContextLevel, context_usage
 from codesm.agent.events import AgentMode, PermissionMode
 from codesm.agent.providers.registry import PROVIDER_ENV
 from codesm.agent.runtime import Runtime
@@ -29,6 +30,12 @@ class SessionStatus:
     running: bool = False
     title: str | None = None
     todos: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def context_level(self) -> ContextLevel:
+        if not self.context_window:
+            return "ok"
+        return context_usage(self.context_tokens, self.context_window).level
 
     @property
     def context_label(self) -> str:
@@ -72,8 +79,17 @@ class StatusBar(Static):
     }
     """
 
+    context_level: ContextLevel = "ok"
+    """How full the context window is: "warn" from 50%, "high" from 80% (styled to match)."""
+
     def show(self, status: SessionStatus) -> None:
         mode_style = "bold black on yellow" if status.mode == "rush" else "bold black on cyan"
+        level = status.context_level
+        self.context_level = level
+        for name in ("ok", "warn", "high"):
+            self.set_class(name == level, f"-ctx-{name}")
+        theme = self.app.current_theme
+        ctx_style = {"ok": "", "warn": f"bold {theme.warning}", "high": f"bold {theme.error}"}
         text = Text.assemble(
             (f" {status.mode.upper()} ", mode_style),
             "  ",
@@ -81,7 +97,7 @@ class StatusBar(Static):
             "  │  ",
             (status.model, "bold"),
             "  │  ",
-            f"ctx {status.context_label}",
+            (f"ctx {status.context_label}", ctx_style[level]),
             "  │  ",
             f"${status.cost_usd:.4f}",
             "  │  ",

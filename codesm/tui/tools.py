@@ -4,18 +4,26 @@ arguments, the streamed output and the result (or the diff)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
 from textual.widgets import Collapsible, Static
 
-from codesm.agent.events import SubagentFinished, SubagentStarted
+from codesm.agent.events import (
+    StoredEvent,
+    SubagentFinished,
+    SubagentStarted,
+    ToolCallFinished,
+    ToolCallStarted,
+)
 from codesm.tui.diff import diff_stats, parse_hunks, render_hunk
 
 MAX_OUTPUT_CHARS = 20_000
 SUMMARY_CHARS = 70
 ICONS = {"running": "◌", "ok": "✓", "error": "✗", "interrupted": "⊘"}
+CHILD_CALLS_SHOWN = 12
 SUMMARY_KEYS = ("command", "path", "pattern", "url", "query", "description")
 
 
@@ -39,6 +47,21 @@ def _duration(started: datetime, finished: datetime | None) -> str:
         return ""
     seconds = max(0.0, (finished - started).total_seconds())
     return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+@dataclass
+class ChildCall:
+    """A tool call of a subagent, shown as one line under the subagent."""
+
+    name: str
+    summary: str
+    started: datetime
+    finished: datetime | None = None
+    state: str = "running"
+
+    def line(self) -> str:
+        parts = [ICONS[self.state], self.name, self.summary, _duration(self.started, self.finished)]
+        return "  ".join(p for p in parts if p)
 
 
 class ToolCallView(Collapsible):
@@ -74,6 +97,8 @@ class ToolCallView(Collapsible):
         )
         self._output_view = Static("", classes="tool-output", markup=False)
         self._subagents: dict[int, Static] = {}
+        self._subagent_heads: dict[int, str] = {}
+        self._child_calls: dict[int, dict[str, ChildCall]] = {}
         super().__init__(
             self._args_view, self._output_view, title=self._heading(), collapsed=True,
             id=f"tool-{call_id}",
@@ -108,7 +133,38 @@ class ToolCallView(Collapsible):
             text += f"{event.steps} steps  {event.duration_s:.1f}s  ${event.cost_usd:.4f}"
             if event.summary or event.error:
                 text += f"\n    {_clip(event.error or event.summary, 200)}"
-        line.update(Text(text))
+        self._subagent_heads[event.index] = text
+        self._show_subagent(event.index)
+
+    def child_event(self, index: int, stored: StoredEvent) -> None:
+        """Fold an event of the subagent `index`'s own session in: its tool calls nest under it."""
+        event = stored.event
+        calls = self._child_calls.setdefault(index, {})
+        if isinstance(event, ToolCallStarted):
+            summary = summarize_arguments(event.name, event.arguments)
+            calls[event.call_id] = ChildCall(event.name, summary, stored.ts)
+        elif isinstance(event, ToolCallFinished) and event.call_id in calls:
+            call = calls[event.call_id]
+            call.finished = stored.ts
+            call.state = "interrupted" if event.interrupted else "error" if event.is_error else "ok"
+        else:
+            return
+        self._show_subagent(index)
+
+    def child_calls(self, index: int) -> list[ChildCall]:
+        return list(self._child_calls.get(index, {}).values())
+
+    def _show_subagent(self, index: int) -> None:
+        line = self._subagents.get(index)
+        if line is None:
+            return
+        calls = self.child_calls(index)
+        head, _, outcome = self._subagent_heads.get(index, "").partition("\n")
+        lines = [head]
+        if len(calls) > CHILD_CALLS_SHOWN:
+            lines.append(f"    … {len(calls) - CHILD_CALLS_SHOWN} earlier tool call(s)")
+        lines += [f"    {call.line()}" for call in calls[-CHILD_CALLS_SHOWN:]]
+        line.update(Text("\n".join([*lines, outcome] if outcome else lines)))
 
     def finish(
         self, content: str, *, is_error: bool, interrupted: bool, finished: datetime

@@ -100,7 +100,9 @@ def redacting_http_send(send: Send, redactor: Redactor) -> Send:
             if message.get("more_body", False):
                 return
             body = redactor.redact(b"".join(chunks).decode("utf-8", "replace")).encode()
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+            ]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
             start = None

@@ -24,7 +24,7 @@ from codesm.web.context import WebContext
 from codesm.web.lan import LanBinder, LanShare
 from codesm.web.render.diff import parse_unified_diff
 from codesm.web.render.timefmt import relative_time
-from codesm.web.routes import costs, files, live, pages, sessions, shares
+from codesm.web.routes import composer, costs, files, live, pages, sessions, shares
 from codesm.web.security import SecurityMiddleware, SecurityPolicy
 from codesm.web.sharing import ShareRegistry
 
@@ -127,6 +127,7 @@ def _routes(static_dir: Path) -> list[BaseRoute]:
         *pages.routes,
         *sessions.routes,
         *files.routes,
+        *composer.routes,
         *live.routes,
         *costs.routes,
         *shares.routes,

@@ -109,7 +109,9 @@ class LanShare:
         if self.lan_host is not None:
             return self.lan_host
         if self.binder is None:
-            raise ShareUnavailable("this server cannot listen on the LAN (not started by codesm web)")
+            raise ShareUnavailable(
+                "this server cannot listen on the LAN (not started by codesm web)"
+            )
         host = self.share_host or primary_ipv4()
         try:
             await self.binder(host)

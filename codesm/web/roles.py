@@ -28,7 +28,7 @@ class Role(IntEnum):
     OWNER = 3
 
 
-A, V, C, O = Role.ANONYMOUS, Role.VIEWER, Role.CONTROLLER, Role.OWNER
+A, V, C, O = Role.ANONYMOUS, Role.VIEWER, Role.CONTROLLER, Role.OWNER  # noqa: E741
 
 ROUTE_ROLES: Mapping[str, Role] = {
     "GET /healthz": A,
@@ -43,6 +43,8 @@ ROUTE_ROLES: Mapping[str, Role] = {
     "POST /s/{session_id}/delete": O,
     "GET /files/tree": O,
     "GET /files/view": O,
+    "GET /complete": O,
+    "GET /connect": O,
     "GET /costs": O,
     "GET /costs/export.csv": O,
     "GET /costs/export.json": O,

@@ -92,6 +92,11 @@ class SecurityPolicy:
             return Principal(Role.OWNER, self.auth.csrf_token)
         return ANONYMOUS
 
+    def carries_share_cookie(self, headers: Headers) -> bool:
+        """A share cookie that no longer resolves: its link expired or was revoked (403)."""
+        cookie = headers.get("cookie") or ""
+        return self.access is not None and f"{self.access.shares.cookie_name}=" in cookie
+
     def allows(self, principal: Principal, scope: Scope) -> bool:
         if self.access is not None:
             return self.access.allows(principal, scope)
@@ -160,10 +165,12 @@ class SecurityMiddleware:
             return await _respond(self._exchange_share(path, query), scope, receive, send)
         principal = policy.principal(headers)
         if not policy.allows(principal, scope):
-            if principal.role is Role.ANONYMOUS:
+            if principal.role is Role.ANONYMOUS and not policy.carries_share_cookie(headers):
                 login = HTMLResponse(LOGIN_HINT, 401, _NO_STORE)
                 return await _respond(login, scope, receive, send)
-            refusal = PlainTextResponse("not allowed for this link", 403, _NO_STORE)
+            refusal = PlainTextResponse(
+                "not allowed for this link (or the link was revoked or expired)", 403, _NO_STORE
+            )
             return await _respond(refusal, scope, receive, send)
         enter(scope, principal)
         if policy.access is not None and not path.startswith(policy.public_prefixes):

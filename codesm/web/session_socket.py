@@ -19,17 +19,20 @@ import contextlib
 import hmac
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from codesm.agent.events import Title
-from codesm.agent.ops import OP_TYPES, SubmitPrompt, parse_op
+from codesm.agent.ops import OP_TYPES, Op, SubmitPrompt, parse_op
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
+from codesm.web.commands import COMMANDS, CommandReply, read_command
 from codesm.web.context import WebContext
-from codesm.web.roles import Principal, may_send_op
 from codesm.web.render.live import SessionRenderer
+from codesm.web.render.panels import panel_fragments, panels
+from codesm.web.roles import Principal, Role, may_send_op
 from codesm.web.session_state import load_renderer, provider_hint, sidebar_sessions
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class SessionLink:
         self.stop = asyncio.Event()
         self.outbox: asyncio.Queue[str] = asyncio.Queue(QUEUE_FRAMES)
         self.live = ctx.macros("partials/live.html")
+        self.panels = ctx.macros("partials/panels.html")
 
     async def run(self) -> None:
         renderer = await load_renderer(self.ctx, self.session)
@@ -98,6 +102,7 @@ class SessionLink:
                 m.status_model(status),
                 m.status_usage(status),
                 m.run_state(status),
+                panels(renderer, self.panels),
             )
         )
 
@@ -116,6 +121,7 @@ class SessionLink:
             async for stored in events:
                 try:
                     fragments = renderer.apply(stored)
+                    fragments += panel_fragments(renderer, stored.event, self.panels)
                     if isinstance(stored.event, Title):
                         fragments.append(await self._sidebar())
                 except Exception:  # one bad event must not end the page's live view
@@ -162,23 +168,52 @@ class SessionLink:
         except CodesmError:
             return await self._flash("error", "That action was not understood.")
         if isinstance(op, SubmitPrompt):
-            if not op.text.strip():
+            read = read_command(op, self.session.mode)
+            if read is None:
                 return None
+            if isinstance(read, CommandReply):
+                return await self._command(read)
+            op = read
             hint = provider_hint(runtime)
             if hint is not None:
                 return await self._flash("warn", f"Connect a model provider to chat. {hint}")
         elif op.type in ANSWERS and self.session.id not in runtime.agents:
             return None  # nothing is running or waiting in this session yet
+        problem = await self._to_agent(op)
+        await self._flash("error" if problem else "clear", problem or "")
+        return None
+
+    async def _to_agent(self, op: Op) -> str | None:
+        """Hand `op` to the session's agent; what went wrong, or None."""
+        runtime = self.ctx.runtime
         session = await runtime.store.sessions.get(self.session.id)
         if session is None:
-            return await self._flash("error", "This session was deleted.")
+            return "This session was deleted."
+        self.session = session
         agent = await runtime.agent(session)
         try:
             await agent.handle(op)
         except CodesmError as exc:
-            await self._flash("error", str(exc))
-        else:
-            await self._flash("clear", "")
+            return str(exc)
+        return None
+
+    async def _command(self, reply: CommandReply) -> None:
+        """Run a `/` command: its op (as the principal may), then its reply."""
+        owner_only = reply.new_session or reply.connect
+        if (reply.op is not None and not may_send_op(self.principal, reply.op.type)) or (
+            owner_only and self.principal.role is not Role.OWNER
+        ):
+            return await self._flash("error", NOT_ALLOWED)
+        if reply.new_session:
+            created = await self.ctx.runtime.new_session()
+            link = (f"/s/{created.id}", "Open the new session")
+            reply = replace(reply, text="Starting a new session…", link=link, navigate=True)
+        if reply.op is not None:
+            problem = await self._to_agent(reply.op)
+            if problem is not None or not reply.text:
+                return await self._flash("error" if problem else "clear", problem or "")
+        html = self.panels.command_reply(reply, COMMANDS)
+        await self.outbox.put(str(html))
         return None
 
     async def _flash(self, kind: str, text: str) -> None:

@@ -19,18 +19,15 @@ def stdio_entry(name: str = "srv", *, behavior: str = "normal", **extra: Any) ->
 
 
 @contextmanager
-def http_server(name: str = "web") -> Iterator[str]:
-    """The test server on streamable HTTP on 127.0.0.1; yields its MCP URL."""
+def http_server(name: str = "web", *, oauth: bool = False, expires: int = 3600) -> Iterator[str]:
+    """The test server on streamable HTTP on 127.0.0.1; yields its MCP URL. `oauth` serves the
+    OAuth-protected one (`mcp_oauth_server`), whose tokens live `expires` seconds."""
+    if oauth:
+        args = ["tests.support.mcp_oauth_server", "--name", name, "--expires", str(expires)]
+    else:
+        args = ["tests.support.mcp_test_server", "--transport", "http", "--name", name]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.mcp_test_server",
-            "--transport",
-            "http",
-            "--name",
-            name,
-        ],
+        [sys.executable, "-m", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

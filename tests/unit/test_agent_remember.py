@@ -35,9 +35,7 @@ async def test_allowing_a_command_always_for_the_session_stops_asking_for_it(
             async for stored in events:
                 if stored.event.type == "approval_requested":
                     asked.append(stored.event.call_id)
-                    await h.agent.handle(
-                        Approve(call_id=stored.event.call_id, remember="session")
-                    )
+                    await h.agent.handle(Approve(call_id=stored.event.call_id, remember="session"))
                 if stored.event.type == "turn_finished":
                     break
         outcome = await h.agent.wait_idle()

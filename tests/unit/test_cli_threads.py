@@ -216,7 +216,7 @@ def test_share_explains_that_lan_sharing_is_not_running(workspace: Path) -> None
     (tid,) = seed(workspace, [("t", conversation("a", "b"))])
     result = codesm("threads", "share", tid)
     assert result.exit_code == 1
-    assert "not built yet" in result.stderr and f"threads markdown {tid}" in result.stderr
+    assert "codesm web --share" in result.stderr and f"threads markdown {tid}" in result.stderr
 
 
 def test_share_prints_the_link_a_running_server_advertises(workspace: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codesm.agent.events import TurnFinished
+import pytest
+
+from codesm.agent.events import SubagentFinished, TurnFinished, Usage
 from codesm.tui.app import CodesmApp
 from codesm.tui.approval import CommandApprovalScreen, EditApprovalScreen
 from codesm.tui.chat import AssistantView, UserView
@@ -221,3 +223,72 @@ async def test_switching_sessions_replays_the_other_session(
             await wait_for(pilot, lambda: app.query(AssistantView))
             assert [str(v.visual) for v in app.query(UserView)] == ["first question"]
             assert app.query_one(AssistantView).text == "first answer"
+
+
+async def test_a_subagents_own_tool_calls_are_nested_under_its_line(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    task = {"subagent_type": "researcher", "prompt": "[r] read a.txt", "description": "read it"}
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("task", task)]),
+        Turn(when="[r]", tool_calls=[ToolCallSpec("read", {"path": "a.txt"})]),
+        Turn(when="[r]", tool_calls=[ToolCallSpec("grep", {"pattern": "alpha"})]),
+        Turn(when="[r]", text="a.txt says alpha"),
+        Turn(text="The file says alpha."),
+        Turn(text="Subagent title"),
+    )
+    async with open_runtime(tmp_path, scripted_llm, permission_mode="allow-all") as runtime:
+        (runtime.workspace / "a.txt").write_text("alpha\n")
+        app = CodesmApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_prompt(pilot, "what does a.txt say?")
+            await wait_for(pilot, lambda: app.status.title == "Subagent title")
+            task_view = app.query_one(ToolCallView)
+            assert task_view.tool_name == "task"
+            await wait_for(
+                pilot, lambda: [c.state for c in task_view.child_calls(0)] == ["ok", "ok"]
+            )
+            assert [c.name for c in task_view.child_calls(0)] == ["read", "grep"]
+            task_view.collapsed = False
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "↳ ✓ researcher" in shown
+            assert "✓  read  a.txt" in shown and "✓  grep  alpha" in shown
+            assert len(app.query(ToolCallView)) == 1  # not shown as the parent's own calls
+            parent_events = [s.event for s in await runtime.store.events_after(app.session.id)]
+            own = sum(e.cost_usd for e in parent_events if isinstance(e, Usage))
+            child = next(e for e in parent_events if isinstance(e, SubagentFinished))
+            assert {e.agent for e in parent_events if isinstance(e, Usage)} <= {None, "title"}
+            assert app.status.cost_usd == pytest.approx(own + child.cost_usd)
+            session = app.session
+            assert session is not None
+            await pilot.press("ctrl+n")
+            await app.switch_to(session.id)  # replayed from the store: nested the same way
+            await wait_for(pilot, lambda: app.query(ToolCallView)
+                           and len(app.query_one(ToolCallView).child_calls(0)) == 2)  # fmt: skip
+
+
+async def test_a_subagents_edit_is_reviewed_in_the_same_modal(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    task = {"subagent_type": "coder", "prompt": "[c] create new.txt", "description": "create"}
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("task", task)]),
+        Turn(
+            when="[c]", tool_calls=[ToolCallSpec("write", {"path": "new.txt", "content": "hi\n"})]
+        ),
+        Turn(when="[c]", text="Created new.txt"),
+        Turn(text="Done."),
+        Turn(text="Coder title"),
+    )
+    async with open_runtime(tmp_path, scripted_llm) as runtime:
+        app = CodesmApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_prompt(pilot, "make a file")
+            await wait_for(pilot, lambda: isinstance(app.screen, EditApprovalScreen)
+                           and app.screen.hunk_views())  # fmt: skip
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.status.title == "Coder title")
+            task_view = app.query_one(ToolCallView)
+            await wait_for(pilot, lambda: [c.state for c in task_view.child_calls(0)] == ["ok"])
+        assert (runtime.workspace / "new.txt").read_text() == "hi\n"

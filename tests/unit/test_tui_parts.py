@@ -46,7 +46,7 @@ def test_an_unknown_or_malformed_command_says_what_to_type() -> None:
 
 
 def test_completions_list_the_commands_with_a_prefix() -> None:
-    assert [name for name, _ in completions("/co")] == ["/compact", "/context", "/connect"]
+    assert [name for name, _ in completions("/co")] == ["/compact", "/context", "/cost", "/connect"]
 
 
 def test_hunks_are_numbered_across_files_and_a_removed_dash_line_stays_in_its_hunk() -> None:

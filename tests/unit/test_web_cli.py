@@ -17,7 +17,7 @@ from websockets.typing import Origin
 from codesm.agent.events import StoredEvent
 from codesm.cli import main
 from codesm.store import Store
-from codesm.web.server import loopback_bind_address
+from codesm.web.server import ShareOptions, loopback_bind_address
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.web_live_server import live_server
 
@@ -28,7 +28,7 @@ def test_a_non_loopback_host_exits_non_zero_and_mentions_share(tmp_path: Path, h
     assert result.exit_code != 0
     assert "127.0.0.1" in result.output
     if host != "127.0.0.2":
-        assert "--share" in result.output and "not built yet" in result.output
+        assert "--share" in result.output
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,12 @@ def test_the_workspace_defaults_to_the_current_directory(
     monkeypatch.setattr("codesm.web.server.serve", fake_serve)
     result = CliRunner().invoke(main, ["web", "--no-open", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert calls == [(tmp_path, {"host": "127.0.0.1", "port": 8123, "open_browser": False})]
+    assert calls == [
+        (
+            tmp_path,
+            {"host": "127.0.0.1", "port": 8123, "open_browser": False, "sharing": ShareOptions()},
+        )
+    ]
 
 
 def test_a_pinned_token_that_is_too_short_is_refused(
@@ -169,3 +174,43 @@ def test_ctrl_c_during_a_turn_waiting_for_review_cancels_it_and_keeps_its_events
 async def stored_events(db_path: Path, session_id: str) -> list[StoredEvent]:
     async with await Store.open(db_path) as store:
         return await store.events_after(session_id)
+
+
+def test_share_binds_the_stand_in_lan_address_prints_the_exposure_and_advertises_the_link(
+    tmp_path: Path,
+) -> None:
+    from codesm.threads.share import running_share_servers
+
+    lan = "127.0.0.2"  # loopback standing in for a LAN address: tests never leave 127/8
+    with live_server(tmp_path, "--share", "--share-host", lan, "--share-ttl", "1") as server:
+        assert server.banner[2].startswith(f"  listening on 127.0.0.1 and {lan} (your LAN)")
+        assert server.process.stdout is not None
+        lines = [server.process.stdout.readline() for _ in range(3)]
+        assert "sharing on the LAN" in lines[0] and "(1.0 h)" in lines[0]
+        assert "exposed: session" in lines[1] and "owner token" in lines[1]
+        viewer = lines[2].split("viewer link (read-only): ")[1].strip()
+        assert viewer.startswith(f"http://{lan}:{server.port}/s/") and "?share=" in viewer
+        (advert,) = running_share_servers()
+        session_id = viewer.split("/s/")[1].split("?")[0]
+        assert advert.link(session_id) == viewer
+        with httpx.Client(follow_redirects=True) as guest:
+            page = guest.get(viewer)
+            assert page.status_code == 200 and str(page.url) == viewer.split("?")[0]
+            assert 'id="composer"' not in page.text
+            assert guest.get(f"http://{lan}:{server.port}/").status_code == 403
+        with httpx.Client() as stranger:
+            assert stranger.get(f"http://{lan}:{server.port}/").status_code == 401
+        status, _, _ = server.interrupt()
+    assert status == 0
+    assert running_share_servers() == []
+
+
+def test_share_controller_needs_share(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["web", str(tmp_path), "--no-open", "--share-controller"])
+    assert result.exit_code != 0 and "--share" in result.output
+
+
+def test_share_host_must_be_an_ipv4_address(tmp_path: Path) -> None:
+    for bad in ("example.com", "::1", "0.0.0.0"):
+        result = CliRunner().invoke(main, ["web", str(tmp_path), "--share", "--share-host", bad])
+        assert result.exit_code == 2, bad

@@ -125,6 +125,7 @@ def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(
         "/static/vendor/htmx.min.js",
         "/static/vendor/ws.min.js",
         "/static/js/app.js",
+        "/static/js/composer.js",
     ]
     assert not [a for t, a in tags if "style" in a or any(k.startswith("on") for k in a)]
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
+from codesm.agent.providers.pricing import ModelPrice, price_for
 from codesm.errors import ModelUnavailableError
 
 ProviderName = Literal["anthropic", "openai", "openrouter", "gemini", "ollama", "openai-compatible"]
@@ -58,6 +59,8 @@ class ProviderConfig:
 class ResolvedModel:
     info: ModelInfo
     provider: ProviderConfig
+    price: ModelPrice | None = None
+    """The `codesm.pricing` override for this model (None: genai-prices' price)."""
 
 
 def _claude(
@@ -146,10 +149,13 @@ class ModelRegistry:
         *,
         models: Sequence[ModelInfo] = BUILTIN_MODELS,
         defaults: Mapping[ProviderName, Mapping[AgentMode, str]] = DEFAULT_MODELS,
+        prices: Mapping[str, ModelPrice] | None = None,
     ) -> None:
         self.providers = dict(providers)
         self._models = list(models)
         self._defaults = defaults
+        self.prices: dict[str, ModelPrice] = dict(prices or {})
+        """`codesm.pricing`: USD per million tokens by model id (or `provider/id`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ModelRegistry:
@@ -193,18 +199,21 @@ class ModelRegistry:
             if provider in self.providers and provider in self._defaults:
                 model_id = self._defaults[provider][mode]
                 info = self.get(model_id, provider) or _unknown(model_id, provider)
-                return ResolvedModel(info, self.providers[provider])
+                return self._resolved(info, self.providers[provider])
         options = ", ".join(how_to_enable(p) for p in PROVIDER_PREFERENCE if p in self._defaults)
         raise ModelUnavailableError(f"no model provider is configured: {options}")
 
     def _first_configured(self, name: str, candidates: list[ModelInfo]) -> ResolvedModel:
         for info in candidates:
             if info.provider in self.providers:
-                return ResolvedModel(info, self.providers[info.provider])
+                return self._resolved(info, self.providers[info.provider])
         needs = " or ".join(
             f"{how_to_enable(p)} ({p})" for p in dict.fromkeys(c.provider for c in candidates)
         )
         raise ModelUnavailableError(f"model {name!r} is not available: {needs}")
+
+    def _resolved(self, info: ModelInfo, provider: ProviderConfig) -> ResolvedModel:
+        return ResolvedModel(info, provider, price_for(self.prices, info.id, provider.name))
 
 
 def _preference(info: ModelInfo) -> int:

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesm.agent.agent import Agent, AgentDeps, TurnOutcome
-from codesm.agent.events import SubagentFinished, SubagentStarted, SubagentStatus, Usage
+from codesm.agent.events import SubagentFinished, SubagentStarted, SubagentStatus
 from codesm.agent.guard import TurnBudget, TurnLimits
 from codesm.agent.messages import ToolSpec, UsageReport
+from codesm.agent.model_step import usage_event
 from codesm.agent.ops import Op, SubmitPrompt
 from codesm.agent.permissions.engine import PermissionEngine
-from codesm.agent.providers.pricing import compute_cost
 from codesm.agent.providers.registry import AgentMode, ResolvedModel
 from codesm.agent.subagents.guards import (
     ChildApprovalBroker,
@@ -399,24 +399,10 @@ class SubagentRunner:
         hub = parent.deps.hub
 
         async def record(usage: UsageReport, resolved: ResolvedModel) -> None:
-            model, provider = resolved.info.id, resolved.provider.name
-            usd = compute_cost(usage, model=model, provider=provider).usd or 0.0
-            result.cost_usd += usd
+            event = usage_event(usage, resolved, turn_id=parent.turn_id or "", agent="router")
+            result.cost_usd += event.cost_usd
             if parent.turn_id:
-                await hub.publish(
-                    parent.session_id,
-                    Usage(
-                        turn_id=parent.turn_id,
-                        provider=provider,
-                        model=model,
-                        input_tokens=usage.input_tokens,
-                        output_tokens=usage.output_tokens,
-                        cache_read_tokens=usage.cache_read_tokens,
-                        cache_write_tokens=usage.cache_write_tokens,
-                        cost_usd=usd,
-                        agent="router",
-                    ),
-                )
+                await hub.publish(parent.session_id, event)
 
         return record
 

@@ -188,7 +188,7 @@ class SessionRenderer:
                 if undone is not None:
                     undone.status = "undone" if isinstance(event, ChangeUndone) else "applied"
                     holder = self.turns.get(event.turn_id or "") or self._owner_of(undone)
-                    if holder is not None:
+                    if holder is not None and undone in holder.items:
                         self._emit(out, lambda: self.m.change(undone, holder))
             case Usage():
                 self.status.cost_usd += event.cost_usd
@@ -348,6 +348,12 @@ class SessionRenderer:
     def _change_outcome(self, event: ChangeApplied | ChangeRejected, out: list[str] | None) -> None:
         change = self.changes.get(event.change_id)
         turn = self._turn(event.turn_id)
+        if change is None and isinstance(event, ChangeApplied):  # a command's file changes
+            self.changes[event.change_id] = ChangeView(
+                dom_id("change", event.change_id), event.change_id, event.call_id,
+                event.paths, event.diff or "", status="applied",
+            )  # fmt: skip
+            return
         if change is None or turn is None:
             return
         if isinstance(event, ChangeApplied):

@@ -22,6 +22,7 @@ SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 KEY_ARGUMENTS = ("command", "path", "file_path", "pattern", "query", "url", "glob")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 MAX_TOOL_OUTPUT_CHARS = 200_000
+BUDGET_TITLE = re.compile(r"The (turn|session|day) budget of \$([0-9]+(?:\.[0-9]+)?) ")
 
 
 def dom_id(prefix: str, raw: str) -> str:
@@ -140,6 +141,18 @@ class ApprovalView:
     decision: str | None = None
     comment: str | None = None
     source: str | None = None
+
+    @property
+    def budget(self) -> tuple[str, float] | None:
+        """For a budget question: the scope and the limit that was reached (from its title)."""
+        found = BUDGET_TITLE.match(self.title) if self.kind == "budget" else None
+        return (found.group(1), float(found.group(2))) if found else None
+
+    @property
+    def suggested_budget(self) -> str:
+        """What the "raise" field starts with: double the reached limit (at least $1)."""
+        budget = self.budget
+        return f"{max(1.0, 2 * budget[1]):.2f}" if budget else ""
 
 
 @dataclass

@@ -1,0 +1,96 @@
+"""Sharing in real browsers: the owner presses Share, a second browser opens the viewer link on
+the LAN address (127.0.0.2 stands in: tests stay on loopback), watches the answer stream in with
+no way to act, and loses the session the moment the owner revokes the link."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.scripted_llm import ScriptedLLMServer, Turn
+from tests.web_live_server import LiveServer, live_server
+
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.browser_support import CHROMIUM, chromium, screenshot, watch_console
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed"),
+]
+LAN = "127.0.0.2"
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
+    workspace = tmp_path / "shared-project"
+    workspace.mkdir()
+    home = tmp_path / "home"
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
+    }
+    with live_server(workspace, "--share-host", LAN, env_overrides=env) as running:
+        yield running
+
+
+def test_a_viewer_on_the_lan_link_watches_the_answer_stream_and_cannot_act(
+    browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(
+        Turn(text="Streaming to everyone who watches this session.", delta_size=3),
+        Turn(text="Shared session"),
+    )
+    owner = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    owner_problems = watch_console(owner)
+    owner.goto(server.launch_url)
+    owner.get_by_role("button", name="+ New session").click()
+    owner.wait_for_url(f"{server.base_url}/s/*")
+    expect(owner.locator("#connection-state")).to_have_text("connected")
+
+    owner.locator("#share-menu summary").click()
+    expect(owner.locator(".share-warning")).to_contain_text("this session only")
+    owner.get_by_role("button", name="Start sharing this session").click()
+    viewer_url = owner.get_by_label("Viewer link").input_value()
+    assert viewer_url.startswith(f"http://{LAN}:{server.port}/s/") and "share=" in viewer_url
+    expect(owner.locator(".share-link")).to_have_count(1)
+
+    viewer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    viewer_problems = watch_console(viewer)
+    viewer.goto(viewer_url)
+    assert "share=" not in viewer.url
+    expect(viewer.locator("#connection-state")).to_have_text("connected")
+    expect(viewer.locator("#composer")).to_have_count(0)
+    expect(viewer.locator(".guest-badge")).to_contain_text("read-only")
+
+    owner.locator("#share-menu summary").click()
+    prompt = owner.get_by_label("Message")
+    prompt.fill("Tell the room")
+    prompt.press("Enter")
+    expect(viewer.locator(".msg-user")).to_have_text("Tell the room")
+    expect(viewer.locator(".msg-assistant .md").last).to_have_text(
+        "Streaming to everyone who watches this session."
+    )
+    expect(viewer.locator("#codepane")).to_have_count(0)
+    screenshot(viewer, "web-share-viewer")
+    assert owner_problems == [] and viewer_problems == []
+
+    owner.locator("#share-menu summary").click()
+    owner.get_by_role("button", name="Revoke").click()
+    expect(owner.locator(".share-link")).to_have_count(0)
+    expect(viewer.locator("#connection-state")).not_to_have_text("connected", timeout=3000)
+    assert viewer.request.get(viewer_url.split("?")[0]).status == 403
