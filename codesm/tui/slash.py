@@ -69,6 +69,9 @@ async def session_op(app: CodesmApp, what: str, op: Op) -> None:
         app.notify(NEEDS_SESSION[what], severity="warning")
         return
     if isinstance(op, Compact):
+        if app.status.running:
+            app.notify("A turn is running: compact when it has finished.", severity="warning")
+            return
         app.notify("Summarising the conversation…", timeout=3)
         app.run_worker(_compact(app, op), group="compact", exclusive=True)
         return

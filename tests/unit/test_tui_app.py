@@ -292,3 +292,24 @@ async def test_a_subagents_edit_is_reviewed_in_the_same_modal(
             task_view = app.query_one(ToolCallView)
             await wait_for(pilot, lambda: [c.state for c in task_view.child_calls(0)] == ["ok"])
         assert (runtime.workspace / "new.txt").read_text() == "hi\n"
+
+
+async def test_bash_output_streams_into_the_tool_line_while_it_runs(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    command = "echo first; sleep 1; echo second"
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("bash", {"command": command})]),
+        Turn(text="Both printed."),
+        Turn(text="Stream title"),
+    )
+    async with open_runtime(tmp_path, scripted_llm, permission_mode="allow-all") as runtime:
+        app = CodesmApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_prompt(pilot, "print twice")
+            await wait_for(pilot, lambda: app.query(ToolCallView)
+                           and "first" in app.query_one(ToolCallView).output)  # fmt: skip
+            tool = app.query_one(ToolCallView)
+            assert tool.state == "running" and "second" not in tool.output
+            await wait_for(pilot, lambda: tool.state == "ok")
+            assert "second" in tool.output

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 from textual.command import CommandPalette
+from textual.widgets import Input
 
 from codesm.agent.events import BudgetWarning, Compaction, ContextReport, ModelChanged
 from codesm.config.credentials import load_credentials
@@ -77,6 +78,10 @@ async def test_the_connect_command_opens_the_same_dialog_and_escape_leaves_it(
         async with app.run_test(size=SIZE) as pilot:
             await type_prompt(pilot, "/connect")
             await wait_for(pilot, lambda: isinstance(app.screen, ConnectScreen))
+            await pilot.press(*"abc", "ctrl+a")  # in the dialog: start of the line, as usual
+            key = app.screen.query_one("#key", Input)
+            assert key.value == "abc" and key.cursor_position == 0
+            assert len(app.screen_stack) == 2
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, ConnectScreen))
             assert load_credentials() == {}

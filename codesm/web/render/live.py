@@ -12,6 +12,7 @@ from typing import Any, assert_never
 
 from markupsafe import Markup, escape
 
+from codesm.agent.context_usage import tokens_in_context
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -63,6 +64,10 @@ Macros = Any
 def append_to(target: str, html: str | Markup) -> str:
     """An OOB fragment that appends `html` (already safe) inside element `#target`."""
     return f'<div hx-swap-oob="beforeend:#{target}">{html}</div>'
+
+
+SIDE_CALLS = frozenset({"title", "compaction", "router"})
+"""Usage of model calls made beside the conversation, whose prompt is not its context."""
 
 
 class SessionRenderer:
@@ -192,12 +197,8 @@ class SessionRenderer:
                         self._emit(out, lambda: self.m.change(undone, holder))
             case Usage():
                 self.status.cost_usd += event.cost_usd
-                self.status.context_tokens = (
-                    event.input_tokens
-                    + event.cache_read_tokens
-                    + event.cache_write_tokens
-                    + event.output_tokens
-                )
+                if event.agent not in SIDE_CALLS:  # a title or summary call is not this context
+                    self.status.context_tokens = tokens_in_context(event)
                 self._emit(out, lambda: m.status_usage(self.status))
             case Compaction():
                 text = f"Earlier messages were summarised ({event.tokens_before:,} -> "
