@@ -64,6 +64,7 @@ from codesm.agent.ops import (
     SubmitPrompt,
     UndoChange,
 )
+from codesm.agent.permissions.answers import ProjectAnswers
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.base import Provider
 from codesm.agent.providers.registry import ModelRegistry, ResolvedModel
@@ -111,6 +112,7 @@ class AgentDeps:
     """Ask the rush model for a session title in the background (else the heuristic only)."""
     applier: ChangeApplier | None = None
     snapshots: WorkspaceSnapshot | None = None
+    project_answers: ProjectAnswers | None = None
     """Snapshots around shell commands (None: bash changes cannot be undone)."""
     budgets: BudgetLimits = field(default_factory=BudgetLimits)
     instructions: tuple[str, ...] = ()
@@ -320,6 +322,7 @@ class Agent:
             applier=self.applier,
             agent=self.agent_name or "agent",
             snapshots=self.deps.snapshots,
+            project_answers=self.deps.project_answers,
         )
         guard = LoopGuard()
         text = ""

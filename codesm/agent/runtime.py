@@ -23,6 +23,7 @@ from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
 from codesm.agent.instructions import InstructionFile, find_instructions
 from codesm.agent.messages import ToolSpec
+from codesm.agent.permissions.answers import ProjectAnswers
 from codesm.agent.permissions.audit import JsonlAuditSink
 from codesm.agent.permissions.engine import Mode, PermissionEngine
 from codesm.agent.permissions.rules import RuleSet, rules_from_settings
@@ -94,6 +95,7 @@ def permission_rule_sets(workspace: Path, settings_file: Path | None) -> list[Ru
         sets.append(rules_from_settings(explicit, source="user"))
     project = read_settings_file(workspace_settings_path(workspace)).get("codesm.permissions", [])
     sets.append(rules_from_settings(project, source="project", trusted=False))
+    sets.append(ProjectAnswers(workspace).rule_set())
     return sets
 
 
@@ -255,6 +257,7 @@ class Runtime:
             ),
             instructions=tuple(item.text for item in instructions),
             todos=SessionTodoStore(self.store),
+            project_answers=ProjectAnswers(self.workspace),
         )
         if session.subagent_type is not None:
             return await self.subagents.reopen(session, deps)  # registers itself in self.agents

@@ -27,6 +27,7 @@ from codesm.agent.events import (
 )
 from codesm.agent.hub import SessionHub
 from codesm.agent.messages import MalformedToolCall, ToolCall
+from codesm.agent.permissions.answers import ProjectAnswers
 from codesm.agent.permissions.engine import Decision, PermissionEngine, ToolRequest
 from codesm.agent.review import GateMode, ReviewGate
 from codesm.agent.tools.base import RunTool, ToolContext, ToolResult
@@ -64,6 +65,8 @@ class ToolRunner:
     agent: str = "agent"
     before_shell: Callable[[], Awaitable[str | None]] | None = None
     snapshots: WorkspaceSnapshot | None = None
+    project_answers: ProjectAnswers | None = None
+    """Where "always for this project" answers are kept (None: they last for the session)."""
     """Shadow-git snapshots taken around shell commands so their file changes can be undone."""
     """Handed to `bash` to run before each command (the workspace snapshot for undo)."""
 
@@ -169,7 +172,11 @@ class ToolRunner:
                     why = f" The user said: {answer.comment}" if answer.comment else ""
                     return f"The user did not approve this {call.name} call.{why}", True
                 if answer.remember is not None:
-                    self.permissions.remember(self._request(call, kind), scope=answer.remember)
+                    remembered = self.permissions.remember(
+                        self._request(call, kind), scope=answer.remember
+                    )
+                    if answer.remember == "project" and self.project_answers is not None:
+                        self.project_answers.add(remembered)
         ctx = ToolContext(
             root=self.root,
             session_id=self.session_id,

@@ -25,7 +25,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from codesm.agent.events import Title
-from codesm.agent.ops import OP_TYPES, Op, SubmitPrompt, parse_op
+from codesm.agent.ops import OP_TYPES, Approve, Op, SubmitPrompt, parse_op
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
 from codesm.web.commands import COMMANDS, CommandReply, read_command
@@ -167,6 +167,9 @@ class SessionLink:
             op = parse_op(fields)
         except CodesmError:
             return await self._flash("error", "That action was not understood.")
+        if isinstance(op, Approve) and op.remember is not None and self.principal.is_guest:
+            # "Always allow" writes rules for the owner's future sessions: owners only.
+            return await self._flash("error", NOT_ALLOWED)
         if isinstance(op, SubmitPrompt):
             read = read_command(op, self.session.mode)
             if read is None:

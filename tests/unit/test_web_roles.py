@@ -257,3 +257,16 @@ def test_route_keys_cover_plain_routes_mounts_and_sockets() -> None:
         WebSocketRoute("/w", lambda w: None),
     ]
     assert route_keys(routes) == {"GET /a", "POST /a", "GET /m", "WS /w"}
+
+
+def test_a_controller_cannot_answer_always_allow(web: ShareApp) -> None:
+    sid = web.new_session()
+    tokens = web.share(sid)
+    headers = role_headers(web, Role.CONTROLLER, tokens)
+    with web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=headers) as ws:
+        ws.receive_text()
+        for scope in ("session", "project"):
+            ws.send_text(
+                frame(headers["x-csrf-token"], type="approve", call_id="c1", remember=scope)
+            )
+            assert NOT_ALLOWED in read_flash(ws)
