@@ -298,7 +298,9 @@ class CodesmApp(App[int]):
         if not decision.approved:
             await self.send(Deny(call_id=request.call_id, comment=decision.comment))
             return
-        remember: Literal["session"] | None = "session" if decision.always else None
+        remember: Literal["session", "project"] | None = None
+        if decision.always:
+            remember = "project" if decision.project else "session"
         await self.send(Approve(call_id=request.call_id, hunks=decision.hunks, remember=remember))
 
     # --- actions -----------------------------------------------------------------------------

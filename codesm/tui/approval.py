@@ -25,6 +25,8 @@ class ApprovalDecision:
     comment: str | None = None
     always: bool = False
     """Commands: allow this exact command for the rest of the session."""
+    project: bool = False
+    """Commands: allow this exact command in this project from now on (with `always`)."""
 
 
 class HunkView(Static, can_focus=True):
@@ -162,11 +164,13 @@ class EditApprovalScreen(ApprovalScreen):
 
 
 class CommandApprovalScreen(ApprovalScreen):
-    """A command or tool call: allow once (y), always for this session (a), or deny (n)."""
+    """A command or tool call: allow once (y), always for this session (a), always in this
+    project (p), or deny (n)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "allow", "allow once"),
         Binding("a", "always", "always allow"),
+        Binding("p", "project", "always in this project"),
         Binding("n,escape", "deny", "deny"),
     ]
 
@@ -183,6 +187,7 @@ class CommandApprovalScreen(ApprovalScreen):
                 yield Button("Allow once (y)", variant="success", id="allow")
                 if always:
                     yield Button("Always this session (a)", variant="primary", id="always")
+                    yield Button("Always in this project (p)", id="project")
                 yield Button("Deny (n)", variant="error", id="deny")
 
     def on_mount(self) -> None:
@@ -195,11 +200,15 @@ class CommandApprovalScreen(ApprovalScreen):
         if self.request.kind == "command":
             self.dismiss(ApprovalDecision(True, always=True))
 
+    def action_project(self) -> None:
+        if self.request.kind == "command":
+            self.dismiss(ApprovalDecision(True, always=True, project=True))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        {"allow": self.action_allow, "always": self.action_always}.get(
-            event.button.id or "", self.action_deny
-        )()
+        actions = {"allow": self.action_allow, "always": self.action_always,
+                   "project": self.action_project}  # fmt: skip
+        actions.get(event.button.id or "", self.action_deny)()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -313,3 +313,29 @@ async def test_bash_output_streams_into_the_tool_line_while_it_runs(
             assert tool.state == "running" and "second" not in tool.output
             await wait_for(pilot, lambda: tool.state == "ok")
             assert "second" in tool.output
+
+
+async def test_always_in_this_project_is_remembered_for_the_next_session(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    from codesm.agent.permissions.answers import ProjectAnswers
+    from codesm.agent.permissions.engine import PermissionEngine, ToolRequest
+    from codesm.agent.runtime import permission_rule_sets
+
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("bash", {"command": "touch made.txt"})]),
+        Turn(text="Made it."),
+        Turn(text="Touch title"),
+    )
+    async with open_runtime(tmp_path, scripted_llm) as runtime:
+        app = CodesmApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_prompt(pilot, "make a file")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandApprovalScreen)
+                           and app.screen.query("#project"))  # fmt: skip
+            await pilot.press("p")
+            await wait_for(pilot, lambda: app.session is not None and not app.status.running)
+        root = runtime.workspace
+    assert ProjectAnswers(root).path.exists()
+    fresh = PermissionEngine(permission_rule_sets(root, None), workspace_root=root)
+    assert fresh.decide(ToolRequest(tool="bash", command="touch made.txt")).action == "allow"
