@@ -9,6 +9,9 @@ What counts as a secret:
 - text that looks like a known key: `sk-...`, `sk-ant-...`, `AKIA...`, `ghp_...`, `xox?-...`,
   `-----BEGIN ... PRIVATE KEY-----` blocks.
 
+A redactor made for guests (`home=`) also shortens the user's home directory to `~`, so a viewer
+does not learn the account name or layout of the owner's machine.
+
 Known values are replaced wherever they occur, also in their HTML-escaped form, so the filter can
 run over rendered HTML as well as plain text. Values shorter than `MIN_SECRET_CHARS` are ignored:
 redacting `1` or `true` would shred every page and protect nothing.
@@ -17,6 +20,7 @@ redacting `1` or `true` would shred every page and protect nothing.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 MARKER = "[REDACTED]"
+HOME_MARK = "~"
 MIN_SECRET_CHARS = 8
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 KEY_PATTERNS = (
@@ -65,7 +70,12 @@ class Redactor:
     """Replaces secrets in text with `[REDACTED]`. Thread-safe; cheap when nothing matches."""
 
     def __init__(
-        self, secrets: Iterable[str] = (), *, dotenv: Path | None = None, patterns: bool = True
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        dotenv: Path | None = None,
+        patterns: bool = True,
+        home: Path | str | None = None,
     ) -> None:
         self._secrets = {s for s in secrets if len(s) >= MIN_SECRET_CHARS}
         self._dotenv = dotenv
@@ -74,17 +84,23 @@ class Redactor:
         self._patterns = patterns
         self._lock = threading.Lock()
         self._regex = self._compile()
+        self._home = _home_pattern(home)
 
     @classmethod
     def for_environment(
-        cls, env: Mapping[str, str] | None = None, *, workspace: Path | None = None
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        workspace: Path | None = None,
+        home: Path | None = None,
     ) -> Redactor:
-        """Secrets from the environment, the credentials file and the workspace's `.env`."""
+        """Secrets from the environment, the credentials file and the workspace's `.env`; with
+        `home`, that directory is also shortened to `~`."""
         from codesm.config.credentials import environment_with_credentials
 
         merged = environment_with_credentials(dict(os.environ if env is None else env))
         dotenv = workspace / ".env" if workspace is not None else None
-        return cls(secret_env_values(merged), dotenv=dotenv)
+        return cls(secret_env_values(merged), dotenv=dotenv, home=home)
 
     def add(self, secrets: Iterable[str]) -> None:
         """Also redact these values from now on (e.g. keys known only once a runtime opened)."""
@@ -96,7 +112,8 @@ class Redactor:
         """`text` with every known secret and key-shaped string replaced by the marker."""
         self._refresh_dotenv()
         regex = self._regex
-        return text if regex is None else regex.sub(MARKER, text)
+        text = text if regex is None else regex.sub(MARKER, text)
+        return text if self._home is None else self._home.sub(HOME_MARK, text)
 
     def _refresh_dotenv(self) -> None:
         if self._dotenv is None:
@@ -122,6 +139,19 @@ class Redactor:
         if self._patterns:
             alternatives += KEY_PATTERNS
         return re.compile("|".join(alternatives)) if alternatives else None
+
+
+def _home_pattern(home: Path | str | None) -> re.Pattern[str] | None:
+    """The home directory as it appears in text, HTML and JSON, ending at a path boundary (so
+    `/home/ann` does not match in `/home/anna`); None for no home or a root-level one."""
+    if home is None:
+        return None
+    path = str(home).rstrip("/\\")
+    if len(path) < 2 or Path(path).parent == Path(path):
+        return None
+    forms = {path, html.escape(path), json.dumps(path)[1:-1]}
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(f"(?:{alternatives})(?![A-Za-z0-9_@+-]|\\.[A-Za-z0-9_])")
 
 
 class RedactingFilter(logging.Filter):

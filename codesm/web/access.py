@@ -2,7 +2,8 @@
 role table lets them in; and the redaction of everything sent back to them.
 
 Guests get every HTML, text and JSON body and every WebSocket text frame through the full
-redactor (known secrets, `.env` values, key-shaped strings). The owner's get the configured
+redactor (known secrets, `.env` values, key-shaped strings; the home directory shortened
+to `~`). The owner's get the configured
 provider keys removed, so a key never reaches a browser even when a tool prints it.
 """
 

@@ -71,7 +71,7 @@ def create_app(
         workspace=config.workspace,
         echo=echo,
     )
-    guest_redactor = Redactor.for_environment(workspace=config.workspace)
+    guest_redactor = Redactor.for_environment(workspace=config.workspace, home=Path.home())
     owner_redactor = Redactor(patterns=False)
     policy = SecurityPolicy(
         hosts=lan.hosts,
@@ -108,6 +108,7 @@ def create_app(
                     runtime=runtime,
                     shares=share_registry,
                     lan=lan,
+                    guest_redactor=guest_redactor,
                 )
             }
         finally:

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
 from codesm.agent.runtime import Runtime
+from codesm.security.redact import Redactor
 from codesm.web.config import WebConfig
 from codesm.web.lan import LanShare
 from codesm.web.sharing import ShareRegistry
@@ -23,6 +24,8 @@ class WebContext:
     runtime: Runtime
     shares: ShareRegistry
     lan: LanShare
+    guest_redactor: Redactor | None = None
+    """What guests' bodies and frames go through (the Share panel's preview uses it)."""
 
     def macros(self, template: str) -> Any:
         """The macros of a partial template, callable from Python (they return Markup)."""

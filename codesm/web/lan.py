@@ -10,14 +10,18 @@ that session's page and socket still needs the owner cookie (see `roles.py`).
 from __future__ import annotations
 
 import contextlib
+import io
 import ipaddress
 import json
 import os
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import segno
 
 from codesm.threads.share import share_dir
 from codesm.web.hosts import ServedHosts
@@ -59,6 +63,31 @@ def share_host_address(value: str) -> str:
     if not isinstance(address, ipaddress.IPv4Address) or address.is_unspecified:
         raise ValueError(f"--share-host must be one IPv4 address of this machine, not {value!r}")
     return str(address)
+
+
+QR_HEADING = "  scan with a phone on the same network to open the viewer link:"
+
+
+def qr_lines(url: str, encoding: str | None = None) -> list[str]:
+    """`url` as a QR code for the terminal, one string per row (segno's compact rendering).
+
+    Where the terminal cannot show block characters (`encoding` given and unable to encode
+    them), the same modules are drawn with `#`, two columns per module.
+    """
+    qr = segno.make(url)
+    if encoding is None or _can_encode("\u2588\u2580\u2584", encoding):
+        out = io.StringIO()
+        qr.terminal(out=out, compact=True)
+        return out.getvalue().rstrip("\n").split("\n")
+    return ["".join("  " if dark else "##" for dark in row) for row in qr.matrix_iter(border=2)]
+
+
+def _can_encode(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +176,8 @@ class LanShare:
             lines.append(
                 f"  controller link (can chat and approve): {self.url(links.controller.path())}"
             )
+        lines.append(QR_HEADING)
+        lines.extend(qr_lines(self.url(links.viewer.path()), sys.stdout.encoding))
         return lines
 
     def _advertise(self, session_id: str, viewer: IssuedLink) -> None:

@@ -4,16 +4,19 @@ the sidebar's sessions and the connect-a-provider hint. Shared by the page and i
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from markupsafe import Markup
 
 from codesm.agent.providers.registry import PROVIDER_ENV
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
+from codesm.security.redact import Redactor
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext
 from codesm.web.render.live import SessionRenderer
 from codesm.web.render.view import StatusView
+from codesm.web.share_preview import PreviewItem, share_preview
 
 SIDEBAR_LIMIT = 50
 
@@ -96,19 +99,29 @@ async def sidebar_sessions(
     return sessions, {s.id: t.cost_usd for s, t in zip(sessions, totals, strict=True)}
 
 
-def render_share_panel(
+async def render_share_panel(
     ctx: WebContext, session_id: str, issued: list[tuple[str, str]] | None = None, error: str = ""
 ) -> str:
-    """The owner's Shares panel for one session; `issued` links are shown once."""
+    """The owner's Shares panel for one session; `issued` links are shown once. Until the session
+    has a live link, it previews what a viewer will see (through the guest redactor)."""
     macros = ctx.macros("partials/shares.html")
+    links = ctx.shares.live_links(session_id)
+    preview: list[PreviewItem] = []
+    if not links and not issued:
+        redactor = ctx.guest_redactor or Redactor.for_environment(
+            workspace=ctx.config.workspace, home=Path.home()
+        )
+        preview = await share_preview(ctx.runtime.store, session_id, redactor)
     return Markup(
         macros.panel(
             session_id,
-            ctx.shares.live_links(session_id),
+            links,
             issued or [],
             ctx.lan.lan_host,
             ctx.config.port,
             ctx.shares,
             error,
+            preview=preview,
+            first_share=not links and not issued,
         )
     )

@@ -1,6 +1,7 @@
 """Sharing in real browsers: the owner presses Share, a second browser opens the viewer link on
 the LAN address (127.0.0.2 stands in: tests stay on loopback), watches the answer stream in with
-no way to act, and loses the session the moment the owner revokes the link."""
+no way to act, and loses the session the moment the owner revokes the link. A third browser opens
+the controller link, sends a prompt the owner sees answered, and is cut off by Revoke too."""
 
 from __future__ import annotations
 
@@ -48,12 +49,13 @@ def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServ
         yield running
 
 
-def test_a_viewer_on_the_lan_link_watches_the_answer_stream_and_cannot_act(
+def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
 ) -> None:
     scripted_llm.script(
         Turn(text="Streaming to everyone who watches this session.", delta_size=3),
         Turn(text="Shared session"),
+        Turn(text="Answered the controller's question.", delta_size=4),
     )
     owner = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     owner_problems = watch_console(owner)
@@ -64,10 +66,15 @@ def test_a_viewer_on_the_lan_link_watches_the_answer_stream_and_cannot_act(
 
     owner.locator("#share-menu summary").click()
     expect(owner.locator(".share-warning")).to_contain_text("this session only")
+    expect(owner.locator(".share-preview")).to_contain_text("What a viewer will see")
+    owner.get_by_label("Also make a controller link").check()
     owner.get_by_role("button", name="Start sharing this session").click()
-    viewer_url = owner.get_by_label("Viewer link").input_value()
-    assert viewer_url.startswith(f"http://{LAN}:{server.port}/s/") and "share=" in viewer_url
-    expect(owner.locator(".share-link")).to_have_count(1)
+    viewer_url = owner.get_by_role("textbox", name="Viewer link").input_value()
+    controller_url = owner.get_by_role("textbox", name="Controller link").input_value()
+    for url in (viewer_url, controller_url):
+        assert url.startswith(f"http://{LAN}:{server.port}/s/") and "share=" in url
+    assert viewer_url != controller_url
+    expect(owner.locator(".share-link")).to_have_count(2)
 
     viewer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     viewer_problems = watch_console(viewer)
@@ -87,10 +94,32 @@ def test_a_viewer_on_the_lan_link_watches_the_answer_stream_and_cannot_act(
     )
     expect(viewer.locator("#codepane")).to_have_count(0)
     screenshot(viewer, "web-share-viewer")
-    assert owner_problems == [] and viewer_problems == []
+
+    controller = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    controller_problems = watch_console(controller)
+    controller.goto(controller_url)
+    assert "share=" not in controller.url
+    expect(controller.locator("#connection-state")).to_have_text("connected")
+    expect(controller.locator(".guest-badge")).to_contain_text("controller")
+    expect(controller.locator("#share-menu")).to_have_count(0)
+    asked = controller.get_by_label("Message")
+    asked.fill("Controller here: what changed?")
+    asked.press("Enter")
+    for page in (owner, viewer, controller):
+        expect(page.locator(".msg-user").last).to_have_text("Controller here: what changed?")
+        expect(page.locator(".msg-assistant .md").last).to_have_text(
+            "Answered the controller's question."
+        )
+    assert owner_problems == [] and viewer_problems == [] and controller_problems == []
 
     owner.locator("#share-menu summary").click()
-    owner.get_by_role("button", name="Revoke").click()
+    revoke = owner.locator(".share-link").get_by_role("button", name="Revoke")
+    expect(revoke).to_have_count(2)
+    revoke.first.click()
+    expect(owner.locator(".share-link")).to_have_count(1)
+    owner.locator(".share-link").get_by_role("button", name="Revoke").click()
     expect(owner.locator(".share-link")).to_have_count(0)
-    expect(viewer.locator("#connection-state")).not_to_have_text("connected", timeout=3000)
+    for page in (viewer, controller):
+        expect(page.locator("#connection-state")).not_to_have_text("connected", timeout=3000)
     assert viewer.request.get(viewer_url.split("?")[0]).status == 403
+    assert controller.request.get(controller_url.split("?")[0]).status == 403

@@ -104,3 +104,18 @@ def test_the_log_filter_redacts_messages_arguments_and_tracebacks() -> None:
     text = stream.getvalue()
     assert "hunter2hunter2" not in text and "AKIA" not in text and "sk-ant" not in text
     assert text.count(MARKER) >= 3 and "RuntimeError" in text
+
+
+def test_a_guest_redactor_shortens_the_home_directory_to_a_tilde_at_path_boundaries_only() -> None:
+    redactor = Redactor(patterns=False, home=Path("/home/ann"))
+    assert redactor.redact("opened /home/ann/proj/a.py") == "opened ~/proj/a.py"
+    assert redactor.redact("cwd is /home/ann.") == "cwd is ~."
+    assert redactor.redact('{"path": "/home/ann"}') == '{"path": "~"}'
+    assert redactor.redact("/home/anna/x and /home/ann.bak") == "/home/anna/x and /home/ann.bak"
+    assert Redactor(patterns=False).redact("/home/ann/x") == "/home/ann/x"
+    assert Redactor(patterns=False, home=Path("/")).redact("/etc/x") == "/etc/x"
+
+
+def test_secrets_are_redacted_before_the_home_directory_is_shortened() -> None:
+    redactor = Redactor(["/home/ann/secret-key-file"], patterns=False, home="/home/ann")
+    assert redactor.redact("key at /home/ann/secret-key-file") == f"key at {MARKER}"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import segno
 from click.testing import CliRunner
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -17,6 +19,7 @@ from websockets.typing import Origin
 from codesm.agent.events import StoredEvent
 from codesm.cli import main
 from codesm.store import Store
+from codesm.web.lan import QR_HEADING, qr_lines
 from codesm.web.server import ShareOptions, loopback_bind_address
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.web_live_server import live_server
@@ -190,6 +193,9 @@ def test_share_binds_the_stand_in_lan_address_prints_the_exposure_and_advertises
         assert "exposed: session" in lines[1] and "owner token" in lines[1]
         viewer = lines[2].split("viewer link (read-only): ")[1].strip()
         assert viewer.startswith(f"http://{lan}:{server.port}/s/") and "?share=" in viewer
+        assert server.process.stdout.readline().rstrip("\n") == QR_HEADING
+        qr = [server.process.stdout.readline().rstrip("\n") for _ in qr_lines(viewer)]
+        assert qr == qr_lines(viewer) == segno_compact_rows(viewer)
         (advert,) = running_share_servers()
         session_id = viewer.split("/s/")[1].split("?")[0]
         assert advert.link(session_id) == viewer
@@ -214,3 +220,25 @@ def test_share_host_must_be_an_ipv4_address(tmp_path: Path) -> None:
     for bad in ("example.com", "::1", "0.0.0.0"):
         result = CliRunner().invoke(main, ["web", str(tmp_path), "--share", "--share-host", bad])
         assert result.exit_code == 2, bad
+
+
+def segno_compact_rows(url: str) -> list[str]:
+    out = io.StringIO()
+    segno.make(url).terminal(out=out, compact=True)
+    return out.getvalue().rstrip("\n").split("\n")
+
+
+def test_the_qr_code_is_segnos_rendering_of_the_viewer_url_in_block_characters() -> None:
+    url = "http://192.168.1.20:8123/s/abc?share=" + "x" * 43
+    rows = qr_lines(url, "utf-8")
+    assert rows == segno_compact_rows(url) and len(rows) > 10
+    assert qr_lines("http://192.168.1.20:8123/s/other") != rows
+
+
+def test_a_terminal_without_block_characters_gets_the_same_qr_code_drawn_with_hashes() -> None:
+    url = "http://192.168.1.20:8123/s/abc?share=token"
+    rows = qr_lines(url, "ascii")
+    matrix = list(segno.make(url).matrix_iter(border=2))
+    assert len(rows) == len(matrix)
+    assert all(set(row) <= {"#", " "} for row in rows)
+    assert rows[2][4:6] == "  "  # the finder pattern's dark corner module

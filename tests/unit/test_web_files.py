@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.testclient import TestClient
 
-from tests.unit.web_support import WebApp, client_for, make_web_app
+from codesm.agent.events import (
+    ChangeApplied,
+    ChangeProposed,
+    ChangeUndone,
+    Event,
+    StoredEvent,
+    TurnStarted,
+)
+from codesm.web.app import TEMPLATES_DIR
+from codesm.web.render.diff import parse_unified_diff
+from codesm.web.render.live import SessionRenderer
+from codesm.web.render.panels import changed_paths
+from codesm.web.render.view import StatusView
+from codesm.web.workspace_files import TreeEntry
+from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
 
 
 @pytest.fixture
@@ -109,3 +126,66 @@ def test_a_missing_or_malformed_preview_path_is_not_found(
 def test_a_file_is_not_a_folder_level(client: TestClient, web: WebApp) -> None:
     response = client.get("/files/tree", params={"path": "README.md"}, headers=web.cookie)
     assert response.status_code == 404
+
+
+def changed_tree(entries: list[TreeEntry], events: list[Event]) -> str:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
+    )
+    env.globals.update(csrf_token="t", parse_diff=parse_unified_diff)
+    view = SessionRenderer(
+        env.get_template("partials/live.html").module, StatusView("smart", "review", "m"), str
+    )
+    now = datetime.now(UTC)
+    for seq, event in enumerate(events, 1):
+        view.apply(StoredEvent(session_id="s", seq=seq, ts=now, event=event), live=False)
+    macros = env.get_template("partials/files.html").module
+    return str(macros.tree_level(entries, False, changed_paths(view), "s1"))
+
+
+def test_files_changed_in_the_session_and_their_folders_are_marked_in_the_tree() -> None:
+    diff = "--- a/src/main.py\n+++ b/src/main.py\n@@ -1 +1 @@\n-print('hi')\n+print('yo')\n"
+    events: list[Event] = [
+        TurnStarted(turn_id="t"),
+        ChangeProposed(
+            turn_id="t", call_id="c1", change_id="ch1", paths=["src/main.py"], diff=diff
+        ),
+        ChangeApplied(turn_id="t", call_id="c1", change_id="ch1", paths=["src/main.py"]),
+        ChangeApplied(turn_id="t", call_id="c2", change_id="ch2", paths=["README.md"]),
+        ChangeUndone(turn_id="t", change_id="ch2", paths=["README.md"]),
+        ChangeProposed(turn_id="t", call_id="c3", change_id="ch3", paths=["big.txt"], diff=diff),
+    ]
+    entries = [
+        TreeEntry("src", "src", True),
+        TreeEntry("main.py", "src/main.py", False),
+        TreeEntry("README.md", "README.md", False),
+        TreeEntry("big.txt", "big.txt", False),
+    ]
+    html = changed_tree(entries, events)
+    items = re.findall(r'<li class="([^"]*)"', html)
+    assert items == [
+        "tree-dir tree-has-changes",
+        "tree-file tree-changed",
+        "tree-file",
+        "tree-file",
+    ]
+    assert html.count('class="changed-dot"') == 2
+    assert 'aria-label="changed in this session"' in html
+    assert 'hx-get="/files/tree?path=src&amp;session=s1"' in html
+
+
+def test_a_tree_level_for_a_session_keeps_the_session_in_its_folder_links(
+    client: TestClient, web: WebApp
+) -> None:
+    sid = new_session(client, web)
+    level = client.get("/files/tree", params={"session": sid}, headers=web.cookie).text
+    assert f'hx-get="/files/tree?path=src&amp;session={sid}"' in level
+    assert "tree-changed" not in level
+    page = client.get(f"/s/{sid}", headers=web.cookie).text
+    assert f'hx-get="/files/tree?path=src&amp;session={sid}"' in page
+
+
+def test_a_tree_level_for_an_unknown_session_is_not_found(client: TestClient, web: WebApp) -> None:
+    for session in ("missing", "<x>"):
+        response = client.get("/files/tree", params={"session": session}, headers=web.cookie)
+        assert response.status_code == 404

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from codesm.web.app import STATIC_DIR
 from codesm.web.auth import OwnerAuth, new_owner_token
+from codesm.web.commands import COMMANDS
 from codesm.web.config import WebConfig
 from codesm.web.hosts import ServedHosts, parse_authority
 from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
@@ -126,8 +127,27 @@ def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(
         "/static/vendor/ws.min.js",
         "/static/js/app.js",
         "/static/js/composer.js",
+        "/static/js/palette.js",
+        "/static/js/review.js",
     ]
     assert not [a for t, a in tags if "style" in a or any(k.startswith("on") for k in a)]
+
+
+def test_the_page_carries_a_command_palette_listing_every_command_and_open_file(
+    client: TestClient, web: WebApp
+) -> None:
+    sid = new_session(client, web)
+    tags = tags_of(client.get(f"/s/{sid}", headers=web.cookie).text)
+    dialogs = [a for t, a in tags if t == "dialog" and a.get("id") == "palette"]
+    assert dialogs and dialogs[0]["aria-label"] == "Command palette"
+    options = [
+        a for t, a in tags if a.get("role") == "option" and a.get("id", "").startswith("palette-")
+    ]
+    assert [a.get("data-command") for a in options[1:]] == list(COMMANDS)
+    assert options[0]["data-action"] == "open-file"
+    assert [a.get("data-needs-argument") for a in options if a.get("data-command") == "model"] == [
+        "1"
+    ]
 
 
 def test_the_vendored_files_are_served_and_match_their_recorded_hashes(client: TestClient) -> None:

@@ -105,3 +105,50 @@ def test_eight_canary_secrets_never_reach_guests_logs_or_exports(
 
     assert len(surfaces) >= 6
     assert hits(surfaces) == []
+
+
+def test_guests_see_the_home_directory_as_a_tilde_while_the_owner_sees_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripted_llm: ScriptedLLMServer
+) -> None:
+    home = tmp_path / "home" / "ann"
+    workspace = home / "project"
+    workspace.mkdir(parents=True)
+    (workspace / "where.txt").write_text(f"this file lives in {workspace}/where.txt\n")
+    monkeypatch.setenv("HOME", str(home))
+    env = {"ANTHROPIC_API_KEY": PROVIDER_KEY, "ANTHROPIC_BASE_URL": scripted_llm.base_url}
+    scripted_llm.script(
+        Turn(text="Reading.", tool_calls=[ToolCallSpec("read", {"path": "where.txt"}, id="c1")]),
+        Turn(text=f"It is {workspace}/where.txt under {home}."),
+        Turn(text="Home title"),
+    )
+    with share_app(workspace, None, env=env) as web:
+        sid = web.new_session()
+        tokens = web.share(sid)
+        viewer = guest_headers(tokens["viewer"])
+        owner_ws = {"cookie": web.owner_headers()["cookie"], "origin": f"http://127.0.0.1:{PORT}"}
+        with (
+            web.client.websocket_connect(f"ws://{LAN}:{PORT}/ws/s/{sid}", headers=viewer) as guest,
+            web.client.websocket_connect(
+                f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
+            ) as owner,
+        ):
+            guest.receive_text()
+            owner.receive_text()
+            owner.send_text(frame(web.auth.csrf_token, type="submit_prompt", text="where?"))
+            seen: list[str] = []
+            while FINISHED not in "".join(seen):
+                seen.append(guest.receive_text())
+            owner_frames: list[str] = []
+            while FINISHED not in "".join(owner_frames):
+                owner_frames.append(owner.receive_text())
+        guest_surfaces = {
+            "viewer frames": "".join(seen),
+            "viewer page": web.client.get(f"/s/{sid}", headers=viewer).text,
+            "controller page": web.client.get(
+                f"/s/{sid}", headers=guest_headers(tokens["controller"])
+            ).text,
+        }
+    for name, text in guest_surfaces.items():
+        assert str(home) not in text, name
+        assert "~/project/where.txt" in text, name
+    assert f"{workspace}/where.txt" in "".join(owner_frames)

@@ -76,6 +76,19 @@ def change_rows(renderer: SessionRenderer) -> list[ChangeRow]:
     return rows
 
 
+def changed_paths(renderer: SessionRenderer) -> frozenset[str]:
+    """Every file a change applied in the session touched (not counting undone ones), with the
+    folders above them, so the file tree can mark both."""
+    marked: set[str] = set()
+    for change in renderer.changes.values():
+        if change.status != "applied":
+            continue
+        for path in change.paths:
+            parts = path.strip("/").split("/")
+            marked.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+    return frozenset(marked)
+
+
 def panels(renderer: SessionRenderer, macros: Any) -> str:
     """Both panels, for a replay."""
     return str(macros.todo_panel(todo_items(renderer))) + str(

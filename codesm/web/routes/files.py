@@ -9,6 +9,9 @@ from starlette.routing import Route
 
 from codesm.errors import PathOutsideWorkspace, WorkspacePathError
 from codesm.web.context import web_context
+from codesm.web.render.panels import changed_paths
+from codesm.web.routes.pages import find_session
+from codesm.web.session_state import load_renderer
 from codesm.web.workspace_files import preview, tree_level
 
 
@@ -19,7 +22,8 @@ def _refuse(exc: Exception) -> HTTPException:
 
 
 async def file_tree(request: Request) -> Response:
-    """The children of one folder (`?path=`, default the workspace root)."""
+    """The children of one folder (`?path=`, default the workspace root); with `?session=`,
+    the files that session changed are marked."""
     ctx = web_context(request)
     try:
         entries, truncated = await tree_level(
@@ -27,7 +31,12 @@ async def file_tree(request: Request) -> Response:
         )
     except (WorkspacePathError, OSError, ValueError) as exc:
         raise _refuse(exc) from exc
-    html = ctx.macros("partials/files.html").tree_level(entries, truncated)
+    session_id = request.query_params.get("session") or None
+    changed: frozenset[str] = frozenset()
+    if session_id is not None:
+        session = await find_session(ctx, session_id)
+        changed = changed_paths(await load_renderer(ctx, session))
+    html = ctx.macros("partials/files.html").tree_level(entries, truncated, changed, session_id)
     return HTMLResponse(str(html), headers={"cache-control": "no-store"})
 
 

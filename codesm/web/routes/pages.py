@@ -10,7 +10,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from codesm.store import SessionRecord
+from codesm.web.commands import COMMANDS
 from codesm.web.context import WebContext, web_context
+from codesm.web.render.panels import changed_paths
 from codesm.web.render.view import StatusView
 from codesm.web.roles import Role, principal_of
 from codesm.web.session_state import (
@@ -62,9 +64,11 @@ async def find_session(ctx: WebContext, session_id: str) -> SessionRecord:
 async def _render(request: Request, ctx: WebContext, session: SessionRecord | None) -> Response:
     runtime = ctx.runtime
     workspace = ctx.config.workspace
+    changed: frozenset[str] = frozenset()
     if session is not None:
         renderer = await load_renderer(ctx, session)
         status, transcript = renderer.status, renderer.transcript()
+        changed = changed_paths(renderer)
     else:
         label, window = model_label(runtime, None, runtime.settings.mode)
         status = StatusView(runtime.settings.mode, runtime.permission_mode, label, window)
@@ -84,7 +88,7 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
         "session.html",
         {
             "role": principal.role.name.lower(),
-            "share_panel": render_share_panel(ctx, session.id) if owner and session else "",
+            "share_panel": await render_share_panel(ctx, session.id) if owner and session else "",
             "version": ctx.version,
             "workspace_name": workspace.name or str(workspace),
             "workspace_path": str(workspace) if owner else workspace.name,
@@ -95,8 +99,10 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
             "costs": costs,
             "tree": tree,
             "tree_truncated": truncated,
+            "changed_paths": changed if owner else frozenset(),
             "provider_hint": provider_hint(runtime) if owner else None,
             "connection_state": "connecting" if session else "idle",
+            "commands": list(COMMANDS.items()),
         },
         headers={"cache-control": "no-store"},
     )

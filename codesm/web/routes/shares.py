@@ -23,7 +23,7 @@ async def shares_panel(request: Request) -> Response:
     """The panel for one session (`?session=`)."""
     ctx = web_context(request)
     session = await find_session(ctx, request.query_params.get("session", ""))
-    return HTMLResponse(render_panel(ctx, session.id), headers=NO_STORE)
+    return HTMLResponse(await render_panel(ctx, session.id), headers=NO_STORE)
 
 
 async def start_sharing(request: Request) -> Response:
@@ -36,11 +36,11 @@ async def start_sharing(request: Request) -> Response:
             session.id, controller=fields.get("controller") == "on", title=session.title or ""
         )
     except ShareUnavailable as exc:
-        return HTMLResponse(render_panel(ctx, session.id, error=str(exc)), headers=NO_STORE)
+        return HTMLResponse(await render_panel(ctx, session.id, error=str(exc)), headers=NO_STORE)
     issued = [("Viewer", ctx.lan.url(links.viewer.path()))]
     if links.controller is not None:
         issued.append(("Controller", ctx.lan.url(links.controller.path())))
-    return HTMLResponse(render_panel(ctx, session.id, issued), headers=NO_STORE)
+    return HTMLResponse(await render_panel(ctx, session.id, issued), headers=NO_STORE)
 
 
 async def revoke_link(request: Request) -> Response:
@@ -50,7 +50,7 @@ async def revoke_link(request: Request) -> Response:
     if link is None:
         raise HTTPException(404, "no such share link")
     ctx.shares.revoke(link.id)
-    return HTMLResponse(render_panel(ctx, link.session_id), headers=NO_STORE)
+    return HTMLResponse(await render_panel(ctx, link.session_id), headers=NO_STORE)
 
 
 routes = [
