@@ -16,11 +16,11 @@ from tests.web_live_server import LiveServer, live_server
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import CHROMIUM, chromium, screenshot, watch_console
+from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 TITLE_TURN = Turn(text="Greeting the project")
 

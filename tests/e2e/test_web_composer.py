@@ -15,7 +15,7 @@ from tests.web_live_server import LiveServer
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import CHROMIUM, screenshot
+from tests.e2e.browser_support import needs_chromium, screenshot
 from tests.e2e.test_web_chat import (  # noqa: F401 (fixtures used by name)
     TITLE_TURN,
     browser,
@@ -28,7 +28,7 @@ from tests.e2e.test_web_chat import (  # noqa: F401 (fixtures used by name)
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 
 

@@ -22,11 +22,11 @@ from tests.web_live_server import LiveServer, live_server
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import CHROMIUM, chromium, watch_console
+from tests.e2e.browser_support import chromium, needs_chromium, watch_console
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 STEP = UsageSpec(input_tokens=120_000, output_tokens=4_000, cache_read_tokens=30_000)
 ANSWER = UsageSpec(input_tokens=60_000, output_tokens=2_000, cache_write_tokens=10_000)
