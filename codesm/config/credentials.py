@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from codesm import paths
+from codesm.atomic import atomic_write_json
 from codesm.errors import ConfigError
 
 CREDENTIALS_FILENAME = "credentials.json"
@@ -56,19 +56,7 @@ def remove_credential(name: str, path: Path | None = None) -> bool:
 
 
 def _write(path: Path, data: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_json(path, data, private=True)
 
 
 def environment_with_credentials(env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -9,12 +9,11 @@ server name. Any change to the command, args, env keys or URL changes the pin: a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from codesm import paths
+from codesm.atomic import atomic_write_json
 from codesm.mcp.config import McpServerConfig
 
 __all__ = ["ApprovalState", "McpApprovals", "approvals_path"]
@@ -47,18 +46,7 @@ class McpApprovals:
         }
 
     def _save(self, data: dict[str, dict[str, str]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".mcp-approvals-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_json(self.path, data, private=True)
 
     def state(self, server: McpServerConfig) -> ApprovalState:
         """`trusted` for servers the user configured; for project servers whether the stored pin

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from ipaddress import ip_address
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from codesm import paths
+from codesm.atomic import atomic_write_json
 
 __all__ = ["OAuthTokenFile", "TokenStatus", "UnsafeUrl", "check_url", "oauth_dir"]
 
@@ -118,18 +117,7 @@ class OAuthTokenFile:
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.server}-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_json(self.path, data, private=True)
 
     def _update(self, **fields: Any) -> None:
         data = self.read()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from codesm.agent.changes.atomic import atomic_write_bytes, fsync_directory
+from codesm.atomic import atomic_write_bytes, fsync_directory
 from codesm.agent.changes.model import ChangeOutcome, ProposedChange, content_hash
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from codesm.agent.changes.atomic import atomic_write_bytes, fsync_directory
+from codesm.atomic import atomic_write_bytes, fsync_directory
 from codesm.agent.changes.model import content_hash
 from codesm.store import ChangeRecord, Store
 

@@ -1,12 +1,17 @@
-"""Replace a file's contents so that a crash leaves it wholly old or wholly new."""
+"""Replace a file's contents so that a crash leaves it wholly old or wholly new.
+
+Used by the change pipeline for the user's files and by every JSON file codesm keeps for itself
+(credentials, approvals, tokens, settings it edits)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 _DEFAULT_MODE = 0o666
 
@@ -60,3 +65,13 @@ def fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def atomic_write_json(path: Path, data: Any, *, private: bool = False) -> None:
+    """Write `data` as indented JSON, atomically. `private` files (keys, tokens, approvals) get
+    mode 0600 in a directory made 0700."""
+    if private:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path.parent, 0o700)
+    text = json.dumps(data, indent=2) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"), mode=0o600 if private else None)
