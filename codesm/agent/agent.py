@@ -441,17 +441,17 @@ class Agent:
         specs = self.deps.tools.specs()
         window, max_out = resolved.info.context_window, resolved.info.max_output
         max_tokens = min(max_out, 32_000)
+        # One pass over the history per step: the same count estimates the context and, once
+        # the usage report arrives, calibrates the estimate.
+        self._request_chars = request_chars(system, messages, specs)
         estimate = max(
-            self._last_prompt_tokens,
-            compaction.estimate_tokens(
-                system, messages, sum(len(str(s.input_schema)) for s in specs)
-            ),
+            self._last_prompt_tokens, self._request_chars // compaction.CHARS_PER_TOKEN + 1
         )
         if compaction.needs_compaction(estimate, context_window=window, max_output=max_tokens):
             provider = self._provider(resolved)
             await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
             messages = await self.history()
-        self._request_chars = request_chars(system, messages, specs)
+            self._request_chars = request_chars(system, messages, specs)
         return ProviderRequest(
             model=resolved.info.id,
             system=system,

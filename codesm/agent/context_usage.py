@@ -39,6 +39,16 @@ def context_usage(tokens: int, window: int) -> ContextUsage:
     return ContextUsage(tokens, window, round(share * 100, 1), level)
 
 
+SIDE_CALLS = frozenset({"title", "compaction", "router"})
+"""Agents of model calls made beside the conversation: their prompts are not its context."""
+
+
+def context_after(usage: Usage) -> int | None:
+    """How full the conversation's context is after this call, or None for a side call (a title,
+    a summary, a router) whose prompt says nothing about it. Every UI's status bar uses this."""
+    return None if usage.agent in SIDE_CALLS else tokens_in_context(usage)
+
+
 def tokens_in_context(usage: Usage) -> int:
     """What one model call leaves in the context: its whole prompt plus its own output."""
     return (

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
-from codesm.agent.context_usage import tokens_in_context
+from codesm.agent.context_usage import context_after
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -265,8 +265,9 @@ class ChatLog(VerticalScroll):
                     undone.set_status("undone" if isinstance(event, ChangeUndone) else "applied")
             case Usage():
                 self.status.cost_usd += event.cost_usd
-                if event.agent is None:  # not a title, router or subagent call
-                    self.status.context_tokens = tokens_in_context(event)
+                filled = context_after(event)
+                if filled is not None:
+                    self.status.context_tokens = filled
                 self._status()
             case BudgetWarning():
                 what = "exceeded" if event.exceeded else "is at 80% of"

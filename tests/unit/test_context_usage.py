@@ -90,3 +90,13 @@ async def test_show_context_publishes_a_report_calibrated_by_the_last_usage(
     assert report.mcp_tool_schemas == 0
     # The last request was reported as 2,000 tokens; the breakdown is scaled to agree with it.
     assert 1_900 <= report_total(report) <= 2_300
+
+
+def test_side_calls_say_nothing_about_the_conversation_context() -> None:
+    from codesm.agent.context_usage import context_after
+    from codesm.agent.events import Usage
+
+    main = Usage(turn_id="t", provider="anthropic", model="m", input_tokens=500, output_tokens=20)
+    title = main.model_copy(update={"agent": "title", "input_tokens": 40})
+    assert context_after(main) == 520
+    assert context_after(title) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from codesm.atomic import atomic_write_bytes, fsync_directory
 from codesm.agent.changes.model import ChangeOutcome, ProposedChange, content_hash
+from codesm.atomic import atomic_write_bytes, fsync_directory
 
 
 def _current_hash(change: ProposedChange) -> str | None:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from codesm.atomic import atomic_write_bytes, fsync_directory
 from codesm.agent.changes.model import content_hash
+from codesm.atomic import atomic_write_bytes, fsync_directory
 from codesm.store import ChangeRecord, Store
 
 JournalStatus = Literal["applying", "applied", "rolled_back", "undoing", "undone", "redoing"]

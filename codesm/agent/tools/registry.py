@@ -77,6 +77,7 @@ class ToolRegistry:
             if tool.name in self._tools:
                 raise ValueError(f"duplicate tool name {tool.name!r}")
             self._tools[tool.name] = tool
+        self._specs: list[ToolSpec] | None = None
 
     def get(self, name: str) -> AnyTool | None:
         return self._tools.get(name)
@@ -91,15 +92,18 @@ class ToolRegistry:
         return len(self._tools)
 
     def specs(self) -> list[ToolSpec]:
-        """What the model is told about each tool."""
-        return [
-            ToolSpec(
-                name=t.name,
-                description=t.description,
-                input_schema=t.json_schema or input_schema(t.params),
-            )
-            for t in self._tools.values()
-        ]
+        """What the model is told about each tool. Built once: a registry never changes, and the
+        loop asks for the specs on every model step."""
+        if self._specs is None:
+            self._specs = [
+                ToolSpec(
+                    name=t.name,
+                    description=t.description,
+                    input_schema=t.json_schema or input_schema(t.params),
+                )
+                for t in self._tools.values()
+            ]
+        return list(self._specs)
 
 
 def create_registry(

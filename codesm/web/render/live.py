@@ -12,7 +12,7 @@ from typing import Any, assert_never
 
 from markupsafe import Markup, escape
 
-from codesm.agent.context_usage import tokens_in_context
+from codesm.agent.context_usage import context_after
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -64,10 +64,6 @@ Macros = Any
 def append_to(target: str, html: str | Markup) -> str:
     """An OOB fragment that appends `html` (already safe) inside element `#target`."""
     return f'<div hx-swap-oob="beforeend:#{target}">{html}</div>'
-
-
-SIDE_CALLS = frozenset({"title", "compaction", "router"})
-"""Usage of model calls made beside the conversation, whose prompt is not its context."""
 
 
 class SessionRenderer:
@@ -197,8 +193,9 @@ class SessionRenderer:
                         self._emit(out, lambda: self.m.change(undone, holder))
             case Usage():
                 self.status.cost_usd += event.cost_usd
-                if event.agent not in SIDE_CALLS:  # a title or summary call is not this context
-                    self.status.context_tokens = tokens_in_context(event)
+                filled = context_after(event)
+                if filled is not None:
+                    self.status.context_tokens = filled
                 self._emit(out, lambda: m.status_usage(self.status))
             case Compaction():
                 text = f"Earlier messages were summarised ({event.tokens_before:,} -> "
