@@ -240,12 +240,15 @@ def fuzzy_workload(env: Env, tmp: str) -> Workload:
     if nat is not None:
 
         def native_typing() -> list[list[str]]:
+            # As the product does (codesm/file_finder.py): one PathIndex per typing session,
+            # its build counted in the side's time, each keystroke timed on its own.
             res: list[list[str]] = []
             times: list[int] = []
             per_key_ns.append(times)
+            index = nat.PathIndex(paths)
             for k in keystrokes:
                 t0 = time.perf_counter_ns()
-                hits = nat.fuzzy_find(k, paths, limit=50)
+                hits = index.find(k, limit=50)
                 times.append(time.perf_counter_ns() - t0)
                 res.append([h.path for h in hits])
             return res

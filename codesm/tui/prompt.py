@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from codesm import native
+from codesm.file_finder import finder_for
 from codesm.tui.commands import completions
 from codesm.tui.messages import PromptSubmitted
 
@@ -129,7 +129,7 @@ class PromptBar(Vertical):
     @work(exclusive=True, group="mentions")
     async def _complete_mention(self, query: str, span: tuple[int, int]) -> None:
         try:
-            matches = await native.fuzzy_find(query, self.root, limit=MAX_CHOICES)
+            matches = await finder_for(self.root).find(query, limit=MAX_CHOICES)
         except (OSError, ValueError):
             matches = []
         self._offer([Option(m.path, id="@" + m.path) for m in matches], span)

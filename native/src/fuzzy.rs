@@ -61,12 +61,34 @@ pub fn fuzzy_rank<S: AsRef<str> + Sync>(
     query: &str,
     limit: usize,
 ) -> Vec<FuzzyHit> {
+    rank_among(haystacks, None, query, limit).hits
+}
+
+/// The outcome of one ranking: the best `limit` hits and every index that matched at all (what a
+/// longer query can narrow down from, see [`crate::path_index`]).
+#[derive(Debug, Default)]
+pub struct Ranked {
+    pub hits: Vec<FuzzyHit>,
+    /// Every matching haystack index, ascending; empty for a blank query (which matches all).
+    pub matched: Vec<u32>,
+}
+
+/// [`fuzzy_rank`] restricted to `candidates` (haystack indices) when given.
+pub fn rank_among<S: AsRef<str> + Sync>(
+    haystacks: &[S],
+    candidates: Option<&[u32]>,
+    query: &str,
+    limit: usize,
+) -> Ranked {
     if limit == 0 || haystacks.is_empty() {
-        return Vec::new();
+        return Ranked::default();
     }
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
     if pattern.atoms.is_empty() {
-        let mut order: Vec<usize> = (0..haystacks.len()).collect();
+        let mut order: Vec<usize> = match candidates {
+            Some(c) => c.iter().map(|&i| i as usize).collect(),
+            None => (0..haystacks.len()).collect(),
+        };
         order.sort_unstable_by(|&a, &b| {
             haystacks[a]
                 .as_ref()
@@ -74,7 +96,7 @@ pub fn fuzzy_rank<S: AsRef<str> + Sync>(
                 .then(a.cmp(&b))
         });
         order.truncate(limit);
-        return order
+        let hits = order
             .into_iter()
             .map(|index| FuzzyHit {
                 index,
@@ -82,30 +104,38 @@ pub fn fuzzy_rank<S: AsRef<str> + Sync>(
                 positions: Vec::new(),
             })
             .collect();
+        return Ranked {
+            hits,
+            matched: Vec::new(),
+        };
     }
 
-    let score_one = |state: &mut (Matcher, Vec<char>), (i, h): (usize, &S)| {
+    let score_one = |state: &mut (Matcher, Vec<char>), i: usize| {
         let (matcher, buf) = state;
         pattern
-            .score(Utf32Str::new(h.as_ref(), buf), matcher)
+            .score(Utf32Str::new(haystacks[i].as_ref(), buf), matcher)
             .map(|score| (i, score))
     };
-    let mut scored: Vec<(usize, u32)> = if haystacks.len() >= PARALLEL_MIN {
-        haystacks
-            .par_iter()
-            .enumerate()
+    let count = candidates.map_or(haystacks.len(), <[u32]>::len);
+    let index_at = |k: usize| candidates.map_or(k, |c| c[k] as usize);
+    let mut scored: Vec<(usize, u32)> = if count >= PARALLEL_MIN {
+        (0..count)
+            .into_par_iter()
             .with_min_len(1024)
-            .map_init(|| (Matcher::new(config()), Vec::new()), score_one)
+            .map_init(
+                || (Matcher::new(config()), Vec::new()),
+                |state, k| score_one(state, index_at(k)),
+            )
             .flatten_iter()
             .collect()
     } else {
         let mut state = (Matcher::new(config()), Vec::new());
-        haystacks
-            .iter()
-            .enumerate()
-            .filter_map(|item| score_one(&mut state, item))
+        (0..count)
+            .filter_map(|k| score_one(&mut state, index_at(k)))
             .collect()
     };
+    // Candidates are ascending and rayon's collect keeps order, so `matched` comes out sorted.
+    let matched: Vec<u32> = scored.iter().map(|&(i, _)| i as u32).collect();
 
     if scored.len() > limit {
         scored.select_nth_unstable_by(limit - 1, |a, b| rank_cmp(haystacks, a, b));
@@ -115,7 +145,7 @@ pub fn fuzzy_rank<S: AsRef<str> + Sync>(
 
     let mut matcher = Matcher::new(config());
     let mut buf = Vec::new();
-    scored
+    let hits = scored
         .into_iter()
         .map(|(index, score)| {
             let mut positions = Vec::new();
@@ -132,7 +162,8 @@ pub fn fuzzy_rank<S: AsRef<str> + Sync>(
                 positions,
             }
         })
-        .collect()
+        .collect();
+    Ranked { hits, matched }
 }
 
 #[cfg(test)]

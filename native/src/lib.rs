@@ -9,6 +9,7 @@ pub mod fuzzy;
 pub mod glob;
 pub mod grep;
 pub mod inspect;
+pub mod path_index;
 pub mod walk;
 
 #[cfg(feature = "python")]

@@ -14,6 +14,7 @@ use pyo3::types::{PyList, PyString};
 use crate::error::Error;
 use crate::glob::{GlobOptions, GlobSort};
 use crate::grep::GrepOptions;
+use crate::path_index::PathIndex as CorePathIndex;
 use crate::walk::WalkOptions;
 use crate::{
     diff as core_diff, fuzzy, glob as core_glob, grep as core_grep, inspect, walk as core_walk,
@@ -373,6 +374,53 @@ fn fuzzy_find(
         .collect())
 }
 
+/// A workspace's paths held in Rust for fuzzy finding per keystroke (see `path_index`).
+#[pyclass(frozen, name = "PathIndex", module = "codesm._native")]
+pub struct PyPathIndex {
+    inner: CorePathIndex,
+}
+
+#[pymethods]
+impl PyPathIndex {
+    #[new]
+    fn new(py: Python<'_>, paths: Vec<OsString>) -> Self {
+        PyPathIndex {
+            inner: py.detach(|| CorePathIndex::new(paths)),
+        }
+    }
+
+    #[staticmethod]
+    fn from_root(py: Python<'_>, root: PathBuf) -> PyResult<Self> {
+        let inner = py
+            .detach(|| CorePathIndex::from_root(&root))
+            .map_err(to_py_err)?;
+        Ok(PyPathIndex { inner })
+    }
+
+    #[pyo3(signature = (query, *, limit=50))]
+    fn find(&self, py: Python<'_>, query: &str, limit: usize) -> PyResult<Vec<FuzzyMatch>> {
+        let hits = py.detach(|| self.inner.find(query, limit));
+        hits.into_iter()
+            .map(|hit| {
+                let path = self.inner.path(hit.index).into_pyobject(py)?.unbind();
+                Ok(FuzzyMatch {
+                    path,
+                    score: hit.score,
+                    positions: hit.positions,
+                })
+            })
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("PathIndex(<{} paths>)", self.inner.len())
+    }
+}
+
 #[pyfunction]
 #[pyo3(signature = (old, new, *, context=3, old_label="a", new_label="b"))]
 fn diff(
@@ -438,6 +486,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GrepMatch>()?;
     m.add_class::<GrepResult>()?;
     m.add_class::<FuzzyMatch>()?;
+    m.add_class::<PyPathIndex>()?;
     m.add_class::<DiffLine>()?;
     m.add_class::<Hunk>()?;
     m.add_class::<Diff>()?;

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from codesm import native
 from codesm.agent.providers.registry import PROVIDER_ENV, how_to_enable
 from codesm.doctor import detect_local_servers
+from codesm.file_finder import finder_for
 from codesm.web.commands import complete_commands
 from codesm.web.context import web_context
 
@@ -28,7 +28,7 @@ async def complete(request: Request) -> Response:
     options: list[tuple[str, str, str]] = []
     if query.startswith("@"):
         try:
-            found = await native.fuzzy_find(query[1:], ctx.config.workspace, limit=MAX_MENTIONS)
+            found = await finder_for(ctx.config.workspace).find(query[1:], limit=MAX_MENTIONS)
         except (OSError, ValueError):
             found = []
         options = [(f"@{m.path}", m.path, "") for m in found if _confined(m.path)]
