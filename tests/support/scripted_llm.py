@@ -38,6 +38,7 @@ response bodies into HTTP chunks at the given byte offsets, sent with a short pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -93,6 +94,11 @@ class ScriptedLLMServer:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        # The most scripted completions answered at the same time: how tests see concurrency
+        # (e.g. ten subagents in parallel) without timing anything.
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._released = asyncio.Event()
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -113,6 +119,7 @@ class ScriptedLLMServer:
         with self._lock:
             self._script = deque(items)
             self.requests.clear()
+            self.max_in_flight = 0
 
     def push(self, *items: ScriptItem) -> None:
         with self._lock:
@@ -124,6 +131,13 @@ class ScriptedLLMServer:
 
     def completion_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if (r.method, r.path) in _ROUTES]
+
+    def release_stalls(self) -> None:
+        """End every `Fault("stall")` pause now and skip later ones, so a test decides when a
+        stalled stream goes on (e.g. after it reloaded a page mid-turn) instead of a timer."""
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._released.set)
 
     def start(self) -> ScriptedLLMServer:
         ready = threading.Event()
@@ -251,6 +265,22 @@ class ScriptedLLMServer:
         if item is None:
             error = wire.error_body(dialect, 400, "scripted LLM server: script exhausted")
             return await self._send(writer, 400, error)
+        # Counted on the server's one loop thread, so no lock is needed.
+        self._in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return await self._answer(writer, dialect, body, item, turn_no)
+        finally:
+            self._in_flight -= 1
+
+    async def _answer(
+        self,
+        writer: asyncio.StreamWriter,
+        dialect: wire.Dialect,
+        body: Any,
+        item: ScriptItem,
+        turn_no: int,
+    ) -> bool:
         fault = item if isinstance(item, Fault) else None
         turn = item.turn if isinstance(item, Fault) else item
         if item.delay_s:
@@ -334,7 +364,8 @@ class ScriptedLLMServer:
                 writer.transport.abort()
                 return False
             if start == stall and fault is not None:
-                await asyncio.sleep(fault.stall_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), fault.stall_s)
             if not piece:
                 continue
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))

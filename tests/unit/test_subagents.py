@@ -4,7 +4,6 @@ the scripted LLM server (each reply routed to its agent by a marker in its promp
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from codesm.agent.events import (
@@ -43,7 +42,7 @@ async def test_ten_parallel_tasks_with_one_second_latency_finish_in_about_one_se
     assert len(started) == len(finished) == 10
     assert {e.call_id for e in started} == {result.call_id}
     assert all(e.status == "completed" for e in finished)
-    assert max(e.duration_s for e in finished) < 3.0
+    assert all(e.duration_s >= 1.0 for e in finished)  # each reports its own run time
     assert "10 task(s), 10 completed" in result.content
     assert all(f"finding {i}" in result.content for i in range(10))
 
@@ -58,11 +57,26 @@ async def test_ten_parallel_tasks_take_the_time_of_one_not_of_ten(
         Turn(text="done"),
     )
     async with family(tmp_path, scripted_llm) as f:
-        begin = time.monotonic()
         outcome = await f.parent.agent.run_turn("find things")
-        wall = time.monotonic() - begin
     assert outcome.status == "completed"
-    assert wall < 4.0, f"10 tasks of 1 s took {wall:.1f} s"
+    # All ten children's 1 s replies were being answered at once: the run takes the time of one
+    # reply, not of ten (measured without a clock, so a slow machine cannot make it flaky).
+    assert scripted_llm.max_in_flight == 10
+
+
+async def test_max_concurrent_caps_how_many_children_run_at_once(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    tasks = [task("finder", f"[c{i}] find thing {i}") for i in range(6)]
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("parallel_tasks", {"tasks": tasks, "max_concurrent": 2})]),
+        *(Turn(text=f"found {i}", when=f"[c{i}]", delay_s=0.3) for i in range(6)),
+        Turn(text="done"),
+    )
+    async with family(tmp_path, scripted_llm) as f:
+        outcome = await f.parent.agent.run_turn("find things")
+    assert outcome.status == "completed"
+    assert scripted_llm.max_in_flight == 2
 
 
 async def test_fail_fast_cancels_the_running_sibling_and_stops_its_command(
@@ -81,15 +95,13 @@ async def test_fail_fast_cancels_the_running_sibling_and_stops_its_command(
         Turn(text="One failed."),
     )
     async with family(tmp_path, scripted_llm, permission_mode="allow-all") as f:
-        begin = time.monotonic()
-        outcome = await f.parent.agent.run_turn("do the jobs")
-        wall = time.monotonic() - begin
+        # The slow sibling's `sleep 30` must be killed, not waited for.
+        outcome = await asyncio.wait_for(f.parent.agent.run_turn("do the jobs"), 20)
         events = [s.event for s in await f.parent.events()]
         finished = {e.index: e for e in events if isinstance(e, SubagentFinished)}
         slow_events = [s.event for s in await f.events_of(finished[0].child_session_id)]
     result = next(e for e in events if isinstance(e, ToolCallFinished))
     assert outcome.status == "completed"
-    assert wall < 10.0
     assert finished[0].status == "cancelled" and finished[1].status == "failed"
     assert 2 not in finished  # the queued task never started
     assert "not started" in result.content
@@ -111,13 +123,11 @@ async def test_cancelling_the_parent_turn_stops_its_subagents(
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
-        begin = time.monotonic()
         f.parent.agent.cancel()
+        # The child's reply is 30 s away: the turn must end well before it, without waiting.
         outcome = await asyncio.wait_for(running, 10)
-        took = time.monotonic() - begin
         events = [s.event for s in await f.parent.events()]
     assert outcome.status == "cancelled"
-    assert took < 5.0
     done = next(e for e in events if isinstance(e, SubagentFinished))
     assert done.status == "cancelled"
 
