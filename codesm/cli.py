@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,8 @@ PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
     "--max-budget-usd",
     type=click.FloatRange(min=0, min_open=True),
     metavar="USD",
-    help="Headless: stop (exit 1, error_max_budget_usd) once the session has spent this much.",
+    help="Session budget for this launch (replaces codesm.budget.session): the TUI asks to "
+    "continue, raise or stop at it; headless stops (exit 1, error_max_budget_usd).",
 )
 @click.option(
     "--visibility",
@@ -128,6 +128,11 @@ def run_tui(directory: str | None, options: dict[str, Any]) -> int:
             model=options["model"],
             permission_mode=permission_mode,
             settings_file=options["settings_file"],
+            mcp_config=options.get("mcp_config"),
+            strict_mcp_config=bool(options.get("strict_mcp_config")),
+            visibility=options.get("visibility"),
+            max_budget_usd=options.get("max_budget_usd"),
+            notifications=options.get("notifications"),
         )
     )
 
@@ -171,31 +176,17 @@ def run_execute(prompt: str | None, options: dict[str, Any]) -> int:
         mcp_config=options["mcp_config"],
         max_budget_usd=options.get("max_budget_usd"),
         strict_mcp_config=options["strict_mcp_config"],
+        visibility=options.get("visibility"),
+        notifications=options.get("notifications"),
     )
-    started = time.monotonic()
     try:
-        status = asyncio.run(run_headless(headless, stdin=sys.stdin, stdout=sys.stdout))
-        notify_turn_end(options, time.monotonic() - started, "completed")
-        return status
+        return asyncio.run(run_headless(headless, stdin=sys.stdin, stdout=sys.stdout))
     except CodesmError as exc:
-        notify_turn_end(options, time.monotonic() - started, "failed")
         click.echo(f"codesm: {exc}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("codesm: interrupted", err=True)
         return 130
-
-
-def notify_turn_end(options: dict[str, Any], elapsed_s: float, status: str) -> None:
-    from codesm.config.settings import load_settings
-    from codesm.errors import ConfigError
-    from codesm.notify import Notifier
-
-    try:
-        settings = load_settings(Path.cwd(), settings_file=options["settings_file"]).settings
-    except ConfigError:
-        return
-    Notifier.from_settings(settings, options["notifications"]).turn_finished(elapsed_s, status)
 
 
 @main.command()
@@ -246,7 +237,29 @@ def doctor(as_json: bool) -> None:
 @click.option(
     "--share-controller", is_flag=True, help="With --share, also a link that can chat and approve."
 )
+@click.option(
+    "--mcp-config",
+    metavar="JSON|PATH",
+    help="MCP servers as JSON or a .mcp.json-shaped file (same as `codesm --mcp-config`).",
+)
+@click.option(
+    "--strict-mcp-config", is_flag=True, help="Use only the MCP servers from --mcp-config."
+)
+@click.option(
+    "--max-budget-usd",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="USD",
+    help="Session budget while this server runs (replaces codesm.budget.session): a session "
+    "that reaches it pauses and asks to continue, raise or stop.",
+)
+@click.option(
+    "--notifications/--no-notifications",
+    default=None,
+    help="Bell (and desktop notification) when a long turn ends or an approval waits.",
+)
+@click.pass_context
 def web(
+    ctx: click.Context,
     directory: Path | None,
     port: int,
     host: str,
@@ -255,6 +268,10 @@ def web(
     share_host: str | None,
     share_ttl: float,
     share_controller: bool,
+    mcp_config: str | None,
+    strict_mcp_config: bool,
+    max_budget_usd: float | None,
+    notifications: bool | None,
 ) -> None:
     """Serve the browser UI for DIRECTORY (default: the current directory) on this machine.
 
@@ -264,6 +281,7 @@ def web(
     from codesm.web.lan import share_host_address
     from codesm.web.server import ShareOptions, WebStartError, loopback_bind_address, serve
 
+    root = ctx.find_root().params
     try:
         loopback_bind_address(host)
     except ValueError as exc:
@@ -284,6 +302,11 @@ def web(
             port=port,
             open_browser=not no_open,
             sharing=sharing,
+            # `codesm --mcp-config X web` and `codesm web --mcp-config X` both work.
+            mcp_config=mcp_config or root.get("mcp_config"),
+            strict_mcp_config=strict_mcp_config or bool(root.get("strict_mcp_config")),
+            max_budget_usd=max_budget_usd or root.get("max_budget_usd"),
+            notifications=notifications if notifications is not None else root["notifications"],
         )
     except WebStartError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -76,13 +76,22 @@ def login_command(name: str, no_browser: bool, timeout: float) -> None:
 @oauth_group.command("logout")
 @click.argument("name")
 def logout_command(name: str) -> None:
-    """Forget the tokens (and client registration) of server NAME."""
-    from codesm.mcp.oauth import token_file
+    """Revoke NAME's tokens at its authorization server (when it supports RFC 7009 revocation),
+    then forget them and the client registration."""
+    from codesm.mcp.oauth_logout import logout
 
-    if token_file(_http_server(name)).clear():
-        click.echo(f"Logged out of {name!r}.")
-    else:
+    result = asyncio.run(logout(_http_server(name)))
+    if not result.removed:
         click.echo(f"{name!r} had no stored login.")
+        return
+    if result.revoked:
+        click.echo(f"Revoked the {' and the '.join(result.revoked)} at the server.")
+    if result.problem:
+        click.echo(
+            f"Note: {result.problem}; the tokens may stay valid at the server until they expire.",
+            err=True,
+        )
+    click.echo(f"Logged out of {name!r}: the local tokens were deleted.")
 
 
 @oauth_group.command("status")

@@ -23,6 +23,7 @@ from codesm.threads.listing import hit_json, list_threads, render_hits, render_t
 from codesm.threads.markdown import render_markdown
 from codesm.threads.replay import ReplayPace, replay
 from codesm.threads.share import NOT_SHARING, running_share_servers
+from codesm.threads.summary import handoff_summary
 
 TUI_NEEDS_TERMINAL = (
     "The terminal UI needs a terminal on stdin and stdout. Run the thread headless with "
@@ -100,11 +101,19 @@ def new_command(labels: tuple[str, ...], title: str, as_json: bool) -> None:
             permission_mode=permission,
             model=root.get("model") or settings.model,
             labels=(*root.get("labels", ()), *labels),
+            visibility=root.get("visibility") or "private",
         )
 
     session = with_store(work)
     if as_json:
-        echo_json({"id": session.id, "title": session.title, "labels": list(session.labels)})
+        echo_json(
+            {
+                "id": session.id,
+                "title": session.title,
+                "labels": list(session.labels),
+                "visibility": session.visibility,
+            }
+        )
     else:
         click.echo(session.id)
 
@@ -265,9 +274,11 @@ def markdown_command(thread_id: str, output: Path | None, thinking: bool) -> Non
         return render_markdown(session, events, usage=usage, thinking=thinking)
 
     from codesm.security.redact import Redactor
+    from codesm.security.redact_split import redact_markdown
 
-    # An export leaves this machine more often than not: secrets never go with it.
-    text = Redactor.for_environment(workspace=Path.cwd()).redact(with_store(work))
+    # An export leaves this machine more often than not: secrets never go with it, not even
+    # split by markdown (`sk-ant-**…**` renders as one key).
+    text = redact_markdown(with_store(work), Redactor.for_environment(workspace=Path.cwd()))
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -300,17 +311,33 @@ def replay_command(thread_id: str, speed: float, instant: bool) -> None:
 @click.option("--goal", help="The new thread's goal (default: the old thread's first prompt).")
 @click.option("--print", "print_only", is_flag=True, help="Only print the draft prompt.")
 @click.option("--no-edit", is_flag=True, help="Start without opening the draft in $EDITOR.")
-def handoff_command(thread_id: str, goal: str | None, print_only: bool, no_edit: bool) -> None:
+@click.option("--no-summary", is_flag=True, help="Draft from the log only (no model call).")
+def handoff_command(
+    thread_id: str, goal: str | None, print_only: bool, no_edit: bool, no_summary: bool
+) -> None:
     """Draft a new thread from THREAD_ID's goal, decisions and files, let you edit it, start it.
 
-    The new thread's first turn runs headless (like `codesm -x`); continue it afterwards with
+    The rush model of the configured providers summarises the old thread into the draft (its cost
+    counts to the old thread); without one, the draft is built from the log alone. The new
+    thread's first turn runs headless (like `codesm -x`); continue it afterwards with
     `codesm threads continue NEW_ID` (the TUI) or in `codesm web`.
     """
+    settings = load_settings(Path.cwd(), settings_file=_root_options().get("settings_file"))
 
     async def work(store: Store) -> tuple[SessionRecord, str]:
         session = await find_session(store, thread_id)
         events = await store.events.after(session.id)
-        return session, draft_prompt(session, collect_notes(events, goal))
+        notes = collect_notes(events, goal)
+        if no_summary:
+            return session, draft_prompt(session, notes)
+        summary = await handoff_summary(store, session, events, settings.settings, goal)
+        if summary.text is None:
+            click.echo(
+                f"Note: {summary.note}; the draft is built from the thread's log without a "
+                "model summary.",
+                err=True,
+            )
+        return session, draft_prompt(session, notes, summary.text)
 
     old, draft = with_store(work)
     if print_only:
@@ -332,6 +359,7 @@ def handoff_command(thread_id: str, goal: str | None, print_only: bool, no_edit:
             permission_mode=old.permission_mode,
             model=old.model,
             labels=old.labels,
+            visibility=_root_options().get("visibility") or old.visibility,
         )
 
     new = with_store(create)
@@ -346,18 +374,24 @@ def handoff_command(thread_id: str, goal: str | None, print_only: bool, no_edit:
 @threads.command("share")
 @click.argument("thread_id")
 def share_command(thread_id: str) -> None:
-    """Print the LAN viewer link for THREAD_ID when `codesm web` is sharing, else explain."""
+    """Print the LAN viewer link for THREAD_ID when `codesm web` is sharing, else explain.
+
+    A private thread (the default) has no link; `codesm --visibility workspace threads share ID`
+    stores the thread's visibility as workspace and prints it."""
     session = with_store(lambda store: find_session(store, thread_id))
-    visibility = _root_options().get("visibility") or "private"
+    chosen = _root_options().get("visibility")
+    if chosen is not None and chosen != session.visibility:
+        session = with_store(lambda store: store.sessions.update(session.id, visibility=chosen))
+        click.echo(f"Thread {session.id[:8]} is now {chosen}.", err=True)
+    if session.visibility == "private":
+        click.echo(
+            f"Thread {session.id[:8]} is private, so it has no share link. To let LAN viewers "
+            f"open it: codesm --visibility workspace threads share {session.id[:8]}",
+            err=True,
+        )
+        raise click.exceptions.Exit(1)
     servers = [server for server in running_share_servers() if server.serves(session.id)]
     if not servers:
         click.echo(NOT_SHARING.format(session_id=session.id), err=True)
-        raise click.exceptions.Exit(1)
-    if visibility == "private":
-        click.echo(
-            "This thread's visibility is private: pass `--visibility workspace` to share it "
-            f"(codesm --visibility workspace threads share {session.id[:8]}).",
-            err=True,
-        )
         raise click.exceptions.Exit(1)
     click.echo(servers[0].link(session.id))

@@ -158,7 +158,7 @@ def use_command(name: str, raw_args: str, as_json: bool) -> None:
     if not isinstance(arguments, dict):
         raise click.BadParameter("must be a JSON object", param_hint="--args")
     root = click.get_current_context().find_root().params
-    result = run_async(
+    result, applied = run_async(
         _use(
             name,
             arguments,
@@ -166,14 +166,51 @@ def use_command(name: str, raw_args: str, as_json: bool) -> None:
             mode=root.get("permission_mode"),
             allow_all=bool(root.get("dangerously_allow_all")),
             settings_file=root.get("settings_file"),
+            session_id=root.get("session_id"),
         )
     )
     if as_json:
-        echo_json({"content": result.content, "is_error": result.is_error})
+        echo_json({"content": result.content, "is_error": result.is_error, "changes": applied})
     else:
         click.echo(result.content.rstrip("\n"))
+    if applied:
+        click.echo("Recorded for undo: `codesm tools undo` reverts it.", err=True)
     if result.is_error:
         raise click.exceptions.Exit(1)
+
+
+@tools.command("undo")
+@click.option("--redo", is_flag=True, help="Write the last undone change again instead.")
+def undo_command(redo: bool) -> None:
+    """Undo the last change made with `tools use` (in `--session ID` when given)."""
+    from codesm.agent.changes.history import ChangeHistory
+    from codesm.agent.changes.manual_thread import manual_thread
+    from codesm.agent.hub import SessionHub
+    from codesm.cli_support import find_session, with_store
+    from codesm.store import Store
+
+    named = click.get_current_context().find_root().params.get("session_id")
+
+    async def work(store: Store) -> str | None:
+        if named:
+            session_id: str | None = (await find_session(store, named)).id
+        else:
+            session_id = await manual_thread(store, Path.cwd().resolve(), create=False)
+        if session_id is None:
+            return "No change was made with `codesm tools use` in this project."
+        from codesm.agent.changes.apply import ChangeApplier
+
+        hub = SessionHub(store)
+        try:
+            history = ChangeHistory(ChangeApplier.for_store(store), hub=hub)
+            return await history.undo_or_redo(session_id, undo=not redo, change_id=None)
+        finally:
+            await hub.aclose()
+
+    problem = with_store(work)
+    if problem is not None:
+        raise click.ClickException(problem)
+    click.echo("Redone." if redo else "Undone: the files are back as they were.")
 
 
 async def _use(
@@ -184,13 +221,13 @@ async def _use(
     mode: Any,
     allow_all: bool,
     settings_file: Path | None,
-) -> Any:
+    session_id: str | None = None,
+) -> tuple[Any, list[str]]:
     import asyncio
 
-    from codesm.agent.changes.immediate import ApplyImmediatelySink
     from codesm.agent.changes.model import content_hash
     from codesm.agent.permissions.sources import effective_mode, engine_for, tool_request
-    from codesm.agent.tools import InMemoryTodoStore, ReadLedger, ToolContext, execute_tool_call
+    from codesm.agent.tools import ReadLedger
     from codesm.agent.tools.selection import session_registry
     from codesm.toolbox import toolbox_tools
     from codesm.workspace.paths import resolve_in_workspace
@@ -207,7 +244,7 @@ async def _use(
     if decision.action == "dry_run":
         from codesm.agent.tools import ToolResult
 
-        return ToolResult(f"dry run: {tool.name} was not run ({decision.reason})")
+        return ToolResult(f"dry run: {tool.name} was not run ({decision.reason})"), []
     if decision.action == "ask":
         if not interactive():
             raise click.ClickException(
@@ -225,15 +262,52 @@ async def _use(
             ledger.record(path, content_hash(path.read_bytes()))
         except Exception:  # the tool reports bad paths itself
             continue
-    ctx = ToolContext(
-        root=workspace,
-        session_id="cli",
-        call_id=uuid.uuid4().hex[:12],
-        changes=ApplyImmediatelySink(),
-        read_ledger=ledger,
-        todos=InMemoryTodoStore(),
-    )
-    return await execute_tool_call(registry, tool.name, arguments, ctx)
+    return await _run_journaled(registry, tool.name, arguments, workspace, ledger, session_id)
+
+
+async def _run_journaled(
+    registry: Any,
+    name: str,
+    arguments: dict[str, Any],
+    workspace: Path,
+    ledger: Any,
+    session_id: str | None,
+) -> tuple[Any, list[str]]:
+    """Run the tool with its writes going through the undo journal (see `manual_thread`)."""
+    from codesm.agent.changes.apply import ChangeApplier
+    from codesm.agent.changes.journaled import JournaledSink
+    from codesm.agent.changes.manual_thread import manual_thread
+    from codesm.agent.hub import SessionHub
+    from codesm.agent.tools import InMemoryTodoStore, ToolContext, execute_tool_call
+    from codesm.cli_support import find_session
+    from codesm.store import Store
+
+    async with await Store.open() as store:
+        hub = SessionHub(store)
+
+        async def session() -> str:
+            if session_id:
+                return (await find_session(store, session_id)).id
+            found = await manual_thread(store, workspace)
+            assert found is not None
+            return found
+
+        call_id = uuid.uuid4().hex[:12]
+        sink = JournaledSink(
+            applier=ChangeApplier.for_store(store), hub=hub, session=session, call_id=call_id
+        )
+        ctx = ToolContext(
+            root=workspace,
+            session_id=session_id or "cli",
+            call_id=call_id,
+            changes=sink,
+            read_ledger=ledger,
+            todos=InMemoryTodoStore(),
+        )
+        try:
+            return await execute_tool_call(registry, name, arguments, ctx), sink.applied
+        finally:
+            await hub.aclose()
 
 
 @tools.command("make")

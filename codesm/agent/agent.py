@@ -11,20 +11,28 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesm.agent import compaction
 from codesm.agent.approvals import ApprovalAnswer, ApprovalBroker
-from codesm.agent.budgets import BudgetKeeper, BudgetLimits, TurnSpend
+from codesm.agent.budgets import BudgetGate, BudgetKeeper, BudgetLimits, TurnSpend
 from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.history import ChangeHistory
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
-from codesm.agent.context_usage import context_breakdown, request_chars
+from codesm.agent.context_usage import (
+    PromptSection,
+    RequestSize,
+    calibration_of,
+    context_breakdown,
+    measure_request,
+    step_breakdown,
+)
 from codesm.agent.events import (
     ApprovalRequested,
     AssistantMessage,
+    Attachment,
     ContextReport,
     Error,
     Event,
@@ -36,14 +44,17 @@ from codesm.agent.events import (
     TurnFinished,
     TurnStarted,
     TurnStatus,
+    Usage,
     UserMessage,
 )
 from codesm.agent.guard import LoopGuard, TurnBudget, TurnLimits
 from codesm.agent.hub import SessionHub
+from codesm.agent.mentions import attach_mentions
 from codesm.agent.messages import (
     MalformedToolCall,
     Message,
     ProviderRequest,
+    TextPart,
     ToolCall,
     ToolCallPart,
 )
@@ -67,7 +78,7 @@ from codesm.agent.ops import (
 from codesm.agent.permissions.answers import ProjectAnswers
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.base import Provider
-from codesm.agent.providers.registry import ModelRegistry, ResolvedModel
+from codesm.agent.providers.registry import ModelRegistry, ProviderConfig, ResolvedModel
 from codesm.agent.session_log import SessionLog
 from codesm.agent.titles import heuristic_title, title_in_background
 from codesm.agent.tool_runner import ToolRunner
@@ -115,8 +126,9 @@ class AgentDeps:
     project_answers: ProjectAnswers | None = None
     """Snapshots around shell commands (None: bash changes cannot be undone)."""
     budgets: BudgetLimits = field(default_factory=BudgetLimits)
-    instructions: tuple[str, ...] = ()
-    """Texts of the instruction files inside the system prompt (for the context breakdown)."""
+    prompt_sections: tuple[PromptSection, ...] = ()
+    """The instruction files and the skills list inside the system prompt, named (so the
+    context breakdown can show each)."""
     """Applies and journals edits (default: one on `store` without format-on-save)."""
 
 
@@ -148,13 +160,21 @@ class Agent:
         self._running: asyncio.Task[TurnOutcome] | None = None
         self.log = SessionLog(deps.store, session_id)
         self._last_prompt_tokens = 0
-        self._request_chars = 0
+        self._request_size: RequestSize | None = None
         self._calibration: float | None = None
         self.budgets = BudgetKeeper(deps.budgets, UsageReports(deps.store.db), session_id)
-        self._providers: dict[tuple[str, str | None], Provider] = {}
+        # Keyed by the whole config: a key stored or replaced while the server runs gets a new
+        # client rather than the one holding the old key.
+        self._providers: dict[ProviderConfig, Provider] = {}
         self._title_task: asyncio.Task[None] | None = None
         self.turn_budget: TurnBudget | None = None
         """The running (or last) turn's budget."""
+        self._live_turn: tuple[str, TurnBudget] | None = None
+        """The running turn's id and budget (None between turns)."""
+        self.parent_budget: TurnBudget | None = None
+        """A subagent's: the budget of the parent turn it runs for (set by its runner); its model
+        calls are charged to it and checked by its gate while that turn runs."""
+        self._steering: list[str] = []
 
     # --- ops ---------------------------------------------------------------------------------
 
@@ -207,6 +227,32 @@ class Agent:
         if problem is not None:
             await self._publish(Error(message=problem, kind="undo"))
 
+    def steer(self, text: str) -> None:
+        """Add `text` to the running turn's conversation before its next model step (a turn
+        whose last step is streaming goes on for one more step to read it)."""
+        self._steering.append(text)
+
+    @property
+    def steering_pending(self) -> bool:
+        return bool(self._steering)
+
+    async def _inject_steering(self, turn_id: str) -> None:
+        if self._steering:
+            texts, self._steering = self._steering, []
+            await self._publish(
+                *(UserMessage(turn_id=turn_id, text=t, steering=True) for t in texts)
+            )
+
+    async def _attach_mentions(self, prompt: str) -> list[Attachment]:
+        """The user's `@path` mentions as attachments (a subagent's prompt comes from a model,
+        which reads files with tools instead)."""
+        if self.agent_name is not None:
+            return []
+        mentions = await attach_mentions(self.root, prompt)
+        for path, digest in mentions.read.items():
+            self.ledger.record(path, digest)
+        return mentions.attachments
+
     @property
     def busy(self) -> bool:
         return self._running is not None and not self._running.done()
@@ -233,7 +279,7 @@ class Agent:
         await self._publish(ModelChanged(model=resolved.info.id, provider=resolved.provider.name))
 
     def _provider(self, resolved: ResolvedModel) -> Provider:
-        key = (resolved.provider.name, resolved.provider.base_url)
+        key = resolved.provider
         if key not in self._providers:
             self._providers[key] = self.deps.provider_factory(resolved)
         return self._providers[key]
@@ -259,12 +305,26 @@ class Agent:
         """Run one user prompt and its tool loop to the end; never raises for a failed turn."""
         self._cancel = asyncio.Event()
         turn_id = uuid.uuid4().hex
-        budget = TurnBudget(self.deps.limits)
-        self.turn_budget = budget  # subagents add their cost to it (codesm.agent.subagents)
-        spend = TurnSpend(turn_id, budget)
-        await self._publish(TurnStarted(turn_id=turn_id), UserMessage(turn_id=turn_id, text=prompt))
+        above = self.parent_budget
+        inherited = above.gate if above is not None and above.gate is not None else None
+        if inherited is not None and not inherited.active:
+            above = inherited = None  # the parent's turn is over: this is a turn of its own
+        budget = TurnBudget(self.deps.limits, parent=above)
+        self.turn_budget = budget  # subagents charge their calls to it (codesm.agent.subagents)
+        gate = inherited or BudgetGate(
+            self.budgets, TurnSpend(turn_id, budget), self.approvals, self._publish
+        )
+        budget.gate = gate
+        if inherited is not None:
+            inherited.on_stop(id(self), self.cancel)
+        self._live_turn = (turn_id, budget)
+        attachments = await self._attach_mentions(prompt)
+        await self._publish(
+            TurnStarted(turn_id=turn_id),
+            UserMessage(turn_id=turn_id, text=prompt, attachments=attachments),
+        )
         try:
-            status, reason, text = await self._loop(turn_id, budget, spend)
+            status, reason, text = await self._loop(turn_id, budget, gate)
         except CodesmError as exc:
             status, reason, text = "error", str(exc), ""
             await self._publish(
@@ -279,12 +339,18 @@ class Agent:
             log.exception("turn %s failed", turn_id)
             status, reason, text = "error", f"internal error: {exc}", ""
             await self._publish(Error(turn_id=turn_id, message=reason, kind="internal"))
+        finally:
+            self._live_turn = None
+            if inherited is not None:
+                inherited.forget(id(self))
+            else:
+                gate.active = False
         await self._publish(TurnFinished(turn_id=turn_id, status=status, reason=reason))
-        await self._maybe_title(prompt, turn_id)
-        stopped = spend.stopped is not None
+        await self._maybe_title(prompt, turn_id, budget)
+        stopped = gate.spend.stopped is not None
         return TurnOutcome(turn_id, status, text, reason, budget.cost_usd, budget.steps, stopped)
 
-    async def _maybe_title(self, prompt: str, turn_id: str) -> None:
+    async def _maybe_title(self, prompt: str, turn_id: str, budget: TurnBudget) -> None:
         """Give an untitled session a title: the heuristic now, a model's in the background."""
         session = await self.deps.store.sessions.get(self.session_id)
         if session is None or session.title:
@@ -296,17 +362,37 @@ class Agent:
             except CodesmError:
                 return
             provider = self._provider(resolved)
+
+            async def publish(*events: Event) -> list[StoredEvent]:
+                return await self._publish(*self._charge_title(events, turn_id, budget))
+
             self._title_task = asyncio.create_task(
-                title_in_background(provider, resolved, prompt, self._set_title, self._publish,
-                                    turn_id)
-            )  # fmt: skip
+                title_in_background(provider, resolved, prompt, self._set_title, publish, turn_id)
+            )
+
+    def _charge_title(
+        self, events: Sequence[Event], turn_id: str, budget: TurnBudget
+    ) -> list[Event]:
+        """The title call's usage belongs to the turn running when it arrives (the title is
+        written in the background, often while the next turn runs), else to the turn that asked
+        for it: charged to that turn's budget and stored under its id, so turn, session and day
+        budgets all count it."""
+        if self._live_turn is not None:
+            turn_id, budget = self._live_turn
+        charged: list[Event] = []
+        for event in events:
+            if isinstance(event, Usage):
+                budget.charge(event.cost_usd)
+                event = event.model_copy(update={"turn_id": turn_id})
+            charged.append(event)
+        return charged
 
     async def _set_title(self, title: str) -> None:
         await self.deps.store.sessions.update(self.session_id, title=title)
         await self._publish(Title(title=title))
 
     async def _loop(
-        self, turn_id: str, budget: TurnBudget, spend: TurnSpend
+        self, turn_id: str, budget: TurnBudget, gate: BudgetGate
     ) -> tuple[TurnStatus, str | None, str]:
         resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
         provider = self._provider(resolved)
@@ -333,11 +419,12 @@ class Agent:
             why = budget.exceeded()
             if why is not None:
                 return "paused", why, text
-            stopped = await self.budgets.check(spend, self.approvals, self._publish)
+            stopped = await gate.check()
             if self._cancel.is_set():
                 return "cancelled", "cancelled by the user", text
             if stopped is not None:
                 return "paused", f"stopped: {stopped.message()}", text
+            await self._inject_steering(turn_id)
             request = await self._request(resolved, turn_id)
             budget.steps += 1
             try:
@@ -348,12 +435,14 @@ class Agent:
                 overflow_compacted = True
                 await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
                 continue
-            budget.cost_usd += step.cost_usd
-            await self.budgets.warn(spend, self._publish)
+            budget.charge(step.cost_usd)
+            await gate.warn()
             if self._cancel.is_set():
                 return "cancelled", "cancelled by the user", text
             text = step.text or text
             if not step.tool_calls and not step.malformed:
+                if self._steering:  # sent while this step streamed: one more step reads it
+                    continue
                 return "completed", None, step.text
             calls: list[ToolCall | MalformedToolCall] = [*step.tool_calls, *step.malformed]
             for call in step.tool_calls:
@@ -406,17 +495,38 @@ class Agent:
                 )
                 continue
             self._last_prompt_tokens = result.prompt_tokens or self._last_prompt_tokens
-            if result.prompt_tokens and self._request_chars:
-                estimate = self._request_chars / compaction.CHARS_PER_TOKEN
-                self._calibration = result.prompt_tokens / estimate
             cancelled = self._cancel.is_set() and result.stop_reason is None
             if cancelled:
                 result.tool_calls, result.malformed = [], []
-            await self._publish_assistant(turn_id, result, incomplete=cancelled)
+            output = await self._publish_assistant(turn_id, result, incomplete=cancelled)
+            await self._publish_step_context(turn_id, resolved, result, output)
             return result
         raise AssertionError("unreachable")
 
-    async def _publish_assistant(self, turn_id: str, step: StepResult, *, incomplete: bool) -> None:
+    async def _publish_step_context(
+        self, turn_id: str, resolved: ResolvedModel, step: StepResult, output: AssistantMessage
+    ) -> None:
+        """After a model step: calibrate the estimate by the prompt size the provider reported,
+        and publish what fills the window now (the request just sent plus its answer)."""
+        size = self._request_size
+        if size is None or not step.prompt_tokens:
+            return
+        self._calibration = calibration_of(size, step.prompt_tokens)
+        answer = Message(
+            role="assistant",
+            parts=[*output.thinking, TextPart(text=output.text), *output.tool_calls],
+        )
+        await self._publish(
+            step_breakdown(
+                size, measure_request("", [answer], []), prompt_tokens=step.prompt_tokens,
+                output_tokens=step.output_tokens, model=resolved.info.id,
+                context_window=resolved.info.context_window, turn_id=turn_id,
+            )
+        )  # fmt: skip
+
+    async def _publish_assistant(
+        self, turn_id: str, step: StepResult, *, incomplete: bool
+    ) -> AssistantMessage:
         calls = [
             ToolCallPart(call_id=c.call_id, name=c.name, arguments=c.arguments)
             for c in step.tool_calls
@@ -424,16 +534,16 @@ class Agent:
         calls += [
             ToolCallPart(call_id=m.call_id, name=m.name, arguments={}) for m in step.malformed
         ]
-        await self._publish(
-            AssistantMessage(
-                turn_id=turn_id,
-                text=step.text,
-                thinking=step.thinking,
-                tool_calls=calls,
-                incomplete=incomplete,
-                stop_reason=step.stop_reason,
-            )
+        message = AssistantMessage(
+            turn_id=turn_id,
+            text=step.text,
+            thinking=step.thinking,
+            tool_calls=calls,
+            incomplete=incomplete,
+            stop_reason=step.stop_reason,
         )
+        await self._publish(message)
+        return message
 
     async def _request(self, resolved: ResolvedModel, turn_id: str) -> ProviderRequest:
         messages = await self.history()
@@ -441,17 +551,18 @@ class Agent:
         specs = self.deps.tools.specs()
         window, max_out = resolved.info.context_window, resolved.info.max_output
         max_tokens = min(max_out, 32_000)
-        # One pass over the history per step: the same count estimates the context and, once
-        # the usage report arrives, calibrates the estimate.
-        self._request_chars = request_chars(system, messages, specs)
+        # One pass over the history per step: the same measure estimates the context, is the
+        # breakdown the UIs show once the usage report arrives, and calibrates the estimate.
+        sections = self.deps.prompt_sections
+        self._request_size = measure_request(system, messages, specs, sections)
         estimate = max(
-            self._last_prompt_tokens, self._request_chars // compaction.CHARS_PER_TOKEN + 1
+            self._last_prompt_tokens, self._request_size.total // compaction.CHARS_PER_TOKEN + 1
         )
         if compaction.needs_compaction(estimate, context_window=window, max_output=max_tokens):
             provider = self._provider(resolved)
             await self.compact(turn_id=turn_id, provider=provider, resolved=resolved)
             messages = await self.history()
-            self._request_chars = request_chars(system, messages, specs)
+            self._request_size = measure_request(system, messages, specs, sections)
         return ProviderRequest(
             model=resolved.info.id,
             system=system,
@@ -463,13 +574,14 @@ class Agent:
     async def context_report(self) -> ContextReport:
         """What fills the context window now (the `/context` breakdown), in tokens."""
         resolved = self.deps.models.resolve(self.model_name, self.mode)  # type: ignore[arg-type]
+        size = measure_request(
+            self.deps.system_prompt(), await self.history(), self.deps.tools.specs(),
+            self.deps.prompt_sections,
+        )  # fmt: skip
         return context_breakdown(
+            size,
             model=resolved.info.id,
             context_window=resolved.info.context_window,
-            system=self.deps.system_prompt(),
-            instructions=self.deps.instructions,
-            messages=await self.history(),
-            tools=self.deps.tools.specs(),
             calibration=self._calibration,
         )
 

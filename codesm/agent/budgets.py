@@ -8,11 +8,18 @@ above the spend. A headless run cannot ask, so it stops with `error_max_budget_u
 
 The session budget counts the session and its subagents; the day budget counts every session of
 the current UTC day; the turn budget counts this turn's `TurnBudget.cost_usd`: its model calls,
-the subagents it ran (added when each finishes) and its compaction summaries.
+its compaction summaries, its session title and every model call of the subagents it runs, each
+charged the moment it is made (`TurnBudget.charge`).
+
+One `BudgetGate` per top-level turn is shared by the subagents that turn starts (at any depth):
+each of their model calls goes through it, so a budget crossed by a subagent pauses the whole run
+at the next model call of any of them, with one question in the top-level session. Continue or
+raise lets them all go on; stop cancels the running subagents and ends the turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -192,3 +199,41 @@ class BudgetKeeper:
                 limit = "removed" if usd is None else f"raised to ${usd:.2f}"
                 approvals.answer(call_id, ApprovalAnswer(True, comment=f"budget {limit}"))
         return self.limits
+
+
+@dataclass
+class BudgetGate:
+    """The budget checks of one top-level turn (see the module docstring). `check` runs before
+    every model call of the turn and of its subagents; checks wait for each other, so while the
+    question is open every other caller waits for its answer instead of asking again."""
+
+    keeper: BudgetKeeper
+    spend: TurnSpend
+    approvals: ApprovalBroker
+    publish: Publish
+    active: bool = True
+    """False once the top-level turn is over: a subagent reopened later has budgets of its own."""
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _stoppers: dict[int, Callable[[], None]] = field(default_factory=dict)
+
+    async def check(self) -> BudgetStatus | None:
+        """The budget the user stopped at (now or earlier in this turn), or None to go on."""
+        async with self._lock:
+            if self.spend.stopped is not None:
+                return self.spend.stopped
+            stopped = await self.keeper.check(self.spend, self.approvals, self.publish)
+        if stopped is not None:
+            for stop in list(self._stoppers.values()):
+                stop()
+        return stopped
+
+    async def warn(self) -> None:
+        """Publish the 80% and 100% warnings that are due (in the top-level session)."""
+        await self.keeper.warn(self.spend, self.publish)
+
+    def on_stop(self, key: int, stop: Callable[[], None]) -> None:
+        """Call `stop` (a running subagent's cancel) when the user stops the run."""
+        self._stoppers[key] = stop
+
+    def forget(self, key: int) -> None:
+        self._stoppers.pop(key, None)

@@ -172,5 +172,5 @@ async def publish_usage(
     turn = turn_id or f"compact-{uuid.uuid4().hex[:16]}"
     found = [usage_event(u, resolved, turn_id=turn, agent=COMPACTION_AGENT) for u in usages]
     if budget is not None:
-        budget.cost_usd += sum(event.cost_usd for event in found)
+        budget.charge(sum(event.cost_usd for event in found))
     await publish(*found)

@@ -35,12 +35,34 @@ class _Message(BaseModel):
 # --- events out --------------------------------------------------------------------------------
 
 
+AttachmentKind = Literal["file", "directory", "refused"]
+
+
+class Attachment(_Message):
+    """A file or directory the user mentioned as ``@path`` in a prompt, read when it was sent
+    (so the history stays what the model saw), or why it could not be attached."""
+
+    path: str
+    """As the user wrote it (without the ``@``)."""
+    kind: AttachmentKind
+    content: str = ""
+    """The file's text or the directory's listing, cut to the size cap."""
+    note: str = ""
+    """Why it was refused, or what was left out (``truncated``)."""
+    size: int = 0
+    """Bytes of the file on disk; entries of a directory."""
+
+
 class UserMessage(_Message):
-    """The prompt that starts a turn."""
+    """The prompt that starts a turn, or (``steering``) a message the user sent while the turn
+    ran, added to the conversation before the turn's next model step."""
 
     type: Literal["user_message"] = "user_message"
     turn_id: str
     text: str
+    steering: bool = False
+    attachments: list[Attachment] = []
+    """Files and directories mentioned as ``@path`` in ``text``, attached as Claude Code does."""
 
 
 class AssistantTextDelta(_Message):
@@ -213,10 +235,21 @@ class BudgetWarning(_Message):
     exceeded: bool = False
 
 
+class ContextFile(_Message):
+    """One instruction file in a ``ContextReport``: its display name and its tokens."""
+
+    name: str
+    tokens: int
+
+
 class ContextReport(_Message):
     """What fills the model's context window now, in tokens (the ``/context`` breakdown).
 
     Estimated offline (characters / 4) and scaled by the last usage report's real prompt size.
+    Numbers and file names only, never contents, so share-link viewers may see it. ``history``
+    is ``user_messages + assistant_messages`` (older reports only have the sum); ``thinking``
+    and ``tool_outputs`` are counted apart. ``trigger`` "step" marks the report published after
+    each model step (the live panel), "command" one asked for with ``/context``.
     """
 
     type: Literal["context_report"] = "context_report"
@@ -229,6 +262,13 @@ class ContextReport(_Message):
     history: int = 0
     tool_outputs: int = 0
     calibrated: bool = False
+    instruction_files: list[ContextFile] = []
+    skills: int = 0
+    user_messages: int = 0
+    assistant_messages: int = 0
+    thinking: int = 0
+    trigger: Literal["command", "step"] = "command"
+    turn_id: str | None = None
 
 
 SubagentStatus = Literal["completed", "failed", "cancelled"]
@@ -268,6 +308,35 @@ class SubagentFinished(_Message):
     summary: str = ""
     """The start of the result (the full text is the child session's last assistant message)."""
     error: str | None = None
+
+
+SubagentState = Literal["running", "completed", "failed", "cancelled"]
+
+
+class SubagentProgress(_Message):
+    """Where a subagent of the tool call ``call_id`` is now, as a whole snapshot (a UI replaces
+    its row): sent as its model steps start and its tool calls run. ``step`` counts its model
+    calls, ``activity`` says what it does (``running grep 'foo'``), ``elapsed_s``, tokens and
+    ``cost_usd`` are so far. A subagent's own subagents are reported up the chain: in an ancestor
+    session their progress carries ``parent_child_session_id``, the subagent they run under (None
+    for a subagent this session started itself)."""
+
+    type: Literal["subagent_progress"] = "subagent_progress"
+    turn_id: str
+    call_id: str
+    child_session_id: str
+    parent_child_session_id: str | None = None
+    subagent_type: str
+    model: str = ""
+    description: str = ""
+    depth: int = 1
+    status: SubagentState = "running"
+    step: int = 0
+    activity: str = ""
+    elapsed_s: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
 
 
 class Compaction(_Message):
@@ -356,6 +425,7 @@ Event = Annotated[
     | ContextReport
     | SubagentStarted
     | SubagentFinished
+    | SubagentProgress
     | Compaction
     | Title
     | Error

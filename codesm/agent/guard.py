@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from codesm.agent.messages import ToolCall
+
+if TYPE_CHECKING:
+    from codesm.agent.budgets import BudgetGate
 
 REPEAT_LIMIT = 3
 
@@ -43,6 +47,17 @@ class TurnBudget:
     started: float = field(default_factory=time.monotonic)
     steps: int = 0
     cost_usd: float = 0.0
+    parent: TurnBudget | None = None
+    """The budget of the turn that started this subagent's run: charges reach it at once."""
+    gate: BudgetGate | None = None
+    """The budget checks this turn's model calls go through (shared with its subagents)."""
+
+    def charge(self, usd: float) -> None:
+        """Count `usd` against this turn and every turn above it, as it is spent."""
+        budget: TurnBudget | None = self
+        while budget is not None:
+            budget.cost_usd += usd
+            budget = budget.parent
 
     def exceeded(self) -> str | None:
         """Why the turn must stop now, or None."""

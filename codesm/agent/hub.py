@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -24,6 +25,10 @@ from codesm.agent.events import Event, StoredEvent
 
 DEFAULT_QUEUE_SIZE = 1024
 REPLAY_PAGE = 500
+log = logging.getLogger(__name__)
+
+Observer = Callable[[str, StoredEvent], None]
+"""Sees every committed event of every session, in order per session; must not block."""
 
 
 class EventStore(Protocol):
@@ -145,6 +150,12 @@ class SessionHub:
         self._subscribers: dict[str, set[Subscription]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._closed = False
+        self._observers: list[Observer] = []
+
+    def observe(self, observer: Observer) -> None:
+        """Call `observer` with each event committed from now on, in every session (the
+        runtime's notifications use it; a failing observer is logged, never the publisher's)."""
+        self._observers.append(observer)
 
     async def publish(self, session_id: str, *events: Event) -> list[StoredEvent]:
         """Commit ``events`` in one transaction, then deliver them; returns them with ``seq``.
@@ -167,6 +178,12 @@ class SessionHub:
             for subscriber in list(self._subscribers.get(session_id, ())):
                 for item in stored:
                     subscriber._offer(item)
+            for observer in self._observers:
+                for item in stored:
+                    try:
+                        observer(session_id, item)
+                    except Exception:
+                        log.exception("a session event observer failed")
         return stored
 
     def subscribe(

@@ -7,6 +7,7 @@ so a fast stream costs a handful of SQLite commits per second and the UIs stay s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,15 +45,25 @@ class StepResult:
     cost_usd: float = 0.0
     prompt_tokens: int = 0
     """Input tokens of this call including cache reads and writes: how full the context is."""
+    output_tokens: int = 0
 
 
 class _DeltaBuffer:
+    """Text and thinking deltas waiting to be committed. A delta is never held longer than
+    `DELTA_FLUSH_S`: when the stream pauses (a slow model, a stalled connection) a timer commits
+    what arrived, so a page shows it, and a page opened meanwhile replays it, without waiting
+    for the next token."""
+
     def __init__(self, publish: Publish, turn_id: str) -> None:
         self._publish = publish
         self._turn_id = turn_id
         self._text: list[str] = []
         self._thinking: list[str] = []
         self._last_flush = time.monotonic()
+        self._timer: asyncio.Task[None] | None = None
+        # Taking the buffered text and publishing it happen under one lock, so the timer's
+        # flush and the stream's never commit deltas out of order.
+        self._lock = asyncio.Lock()
 
     async def add(self, *, text: str = "", thinking: str = "") -> None:
         if text:
@@ -60,19 +71,37 @@ class _DeltaBuffer:
         if thinking:
             self._thinking.append(thinking)
         size = sum(map(len, self._text)) + sum(map(len, self._thinking))
-        if time.monotonic() - self._last_flush >= DELTA_FLUSH_S or size >= DELTA_FLUSH_CHARS:
+        waited = time.monotonic() - self._last_flush
+        if waited >= DELTA_FLUSH_S or size >= DELTA_FLUSH_CHARS:
             await self.flush()
+        elif self._timer is None or self._timer.done():
+            self._timer = asyncio.create_task(self._flush_after(DELTA_FLUSH_S - waited))
+
+    async def _flush_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        # Once committing, it finishes even if `close` cancels the timer: no half-done commit.
+        await asyncio.shield(self.flush())
 
     async def flush(self) -> None:
-        events: list[Event] = []
-        if self._thinking:
-            events.append(ThinkingDelta(turn_id=self._turn_id, text="".join(self._thinking)))
-        if self._text:
-            events.append(AssistantTextDelta(turn_id=self._turn_id, text="".join(self._text)))
-        self._text, self._thinking = [], []
-        self._last_flush = time.monotonic()
-        if events:
-            await self._publish(*events)
+        async with self._lock:
+            events: list[Event] = []
+            if self._thinking:
+                events.append(ThinkingDelta(turn_id=self._turn_id, text="".join(self._thinking)))
+            if self._text:
+                events.append(AssistantTextDelta(turn_id=self._turn_id, text="".join(self._text)))
+            self._text, self._thinking = [], []
+            self._last_flush = time.monotonic()
+            if events:
+                await self._publish(*events)
+
+    async def close(self) -> None:
+        """Stop the timer and commit what is left (the stream ended, broke or was cancelled)."""
+        timer, self._timer = self._timer, None
+        if timer is not None and not timer.done() and timer is not asyncio.current_task():
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+        await self.flush()
 
 
 async def run_model_step(
@@ -131,13 +160,14 @@ async def run_model_step(
     finally:
         if thinking_text and not result.thinking:
             result.thinking.append(ThinkingPart(text="".join(thinking_text)))
-        await buffer.flush()
+        await buffer.close()
         calls = [ToolCallRef(call_id=c.call_id, name=c.name) for c in result.tool_calls]
         for i, usage in enumerate(usages, start=1):
             named = calls if complete and i == len(usages) else []
             event = usage_event(usage, resolved, turn_id=turn_id, agent=agent, tool_calls=named)
             result.cost_usd += event.cost_usd
             result.prompt_tokens = tokens_in_prompt(usage)
+            result.output_tokens = usage.output_tokens
             await publish(event)
     return result
 

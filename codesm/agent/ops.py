@@ -105,6 +105,22 @@ class RedoChange(_Message):
     change_id: str | None = None
 
 
+class SteerSubagent(_Message):
+    """Send a message to a running subagent of this session (at any depth): it joins the
+    subagent's conversation before its next model step."""
+
+    type: Literal["steer_subagent"] = "steer_subagent"
+    child_session_id: str
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class CancelSubagent(_Message):
+    """Stop one running subagent of this session (at any depth); its siblings go on."""
+
+    type: Literal["cancel_subagent"] = "cancel_subagent"
+    child_session_id: str
+
+
 Op = Annotated[
     SubmitPrompt
     | Cancel
@@ -118,7 +134,9 @@ Op = Annotated[
     | SetBudget
     | ShowContext
     | UndoChange
-    | RedoChange,
+    | RedoChange
+    | SteerSubagent
+    | CancelSubagent,
     Field(discriminator="type"),
 ]
 

@@ -18,6 +18,7 @@ from codesm.agent.changes.apply import ChangeApplier
 from codesm.agent.changes.formatting import Formatter
 from codesm.agent.changes.recovery import recover_changes
 from codesm.agent.changes.snapshot import WorkspaceSnapshot
+from codesm.agent.context_usage import prompt_sections
 from codesm.agent.extensions import Extensions
 from codesm.agent.guard import TurnLimits
 from codesm.agent.hub import SessionHub
@@ -31,11 +32,14 @@ from codesm.agent.providers.base import Provider
 from codesm.agent.providers.factory import create_provider
 from codesm.agent.providers.pricing import ModelPrice
 from codesm.agent.providers.registry import (
+    BUILTIN_MODELS,
+    DEFAULT_MODELS,
     PROVIDER_ENV,
     ModelRegistry,
     ProviderConfig,
     ProviderName,
     ResolvedModel,
+    local_models,
     providers_from_env,
 )
 from codesm.agent.recovery import recover_sessions
@@ -53,8 +57,10 @@ from codesm.config.settings import (
     read_settings_file,
     workspace_settings_path,
 )
+from codesm.notify import Notifier, TurnAlerts
 from codesm.paths import audit_log_path
 from codesm.store import SessionRecord, Store
+from codesm.store.sessions import Visibility
 from codesm.toolbox import toolbox_tools
 
 log = logging.getLogger(__name__)
@@ -82,7 +88,13 @@ def build_model_registry(settings: Settings, env: Mapping[str, str]) -> ModelReg
         model: ModelPrice(p.input, p.output, p.cache_read, p.cache_write)
         for model, p in settings.pricing.items()
     }
-    return ModelRegistry(providers, prices=prices)
+    extra_models, local_defaults = local_models(providers, env)
+    return ModelRegistry(
+        providers,
+        models=[*BUILTIN_MODELS, *extra_models],
+        defaults={**DEFAULT_MODELS, **local_defaults},
+        prices=prices,
+    )
 
 
 def permission_rule_sets(workspace: Path, settings_file: Path | None) -> list[RuleSet]:
@@ -113,6 +125,12 @@ class Runtime:
     agents: dict[str, Agent] = field(default_factory=dict)
     permission_mode_explicit: bool = False
     extensions: Extensions | None = None
+    env: Mapping[str, str] | None = None
+    """The environment providers are configured from (None: the process's own)."""
+    visibility: Visibility = "private"
+    """`--visibility`: stored with each new session (who may open its shared links)."""
+    notifications: bool | None = None
+    """`--notifications/--no-notifications` (None: `codesm.notifications.enabled`)."""
     applier: ChangeApplier = field(init=False)
     subagents: SubagentRunner = field(init=False)
 
@@ -128,6 +146,16 @@ class Runtime:
             agents=self.agents,
         )
         self._subagent_prompts: dict[tuple[str, ...], str] = {}
+        # One policy for calling the user back, whichever face runs (see codesm.notify).
+        self.alerts = TurnAlerts(
+            Notifier.from_settings(self.settings, self.notifications), in_thread=True
+        )
+        self._top_level: set[str] = set()
+        self.hub.observe(
+            lambda sid, stored: self.alerts.observe(
+                sid, stored.event, top_level=sid in self._top_level
+            )
+        )
 
     def instruction_files(self) -> list[InstructionFile]:
         """The AGENTS.md / CLAUDE.md files in effect for this workspace, in prompt order (the
@@ -156,11 +184,17 @@ class Runtime:
         env: Mapping[str, str] | None = None,
         mcp_config: str | None = None,
         strict_mcp_config: bool = False,
+        visibility: Visibility | None = None,
+        max_budget_usd: float | None = None,
+        notifications: bool | None = None,
     ) -> Runtime:
-        """Open the store (repairing sessions a crash left unfinished) and load the settings."""
+        """Open the store (repairing sessions a crash left unfinished) and load the settings.
+        `max_budget_usd` (`--max-budget-usd`) replaces `codesm.budget.session` for this launch."""
         workspace = await asyncio.to_thread(workspace.resolve)
         loaded = load_settings(workspace, settings_file=settings_file)
         settings = loaded.settings
+        if max_budget_usd is not None:
+            settings = settings.model_copy(update={"budget_session_usd": max_budget_usd})
         models = build_model_registry(settings, environment_with_credentials(env))
         store = await Store.open(db_path)
         try:
@@ -182,11 +216,20 @@ class Runtime:
         )
         return cls(workspace, settings, store, SessionHub(store), models, project.id, mode,
                    settings_file, interactive, extensions=extensions,
-                   permission_mode_explicit=permission_mode is not None)  # fmt: skip
+                   permission_mode_explicit=permission_mode is not None, env=env,
+                   visibility=visibility or "private",
+                   notifications=notifications)  # fmt: skip
+
+    def reload_providers(self) -> None:
+        """Configure providers again from the environment and the credentials file, after a key
+        was stored or removed while this runtime runs (the browser's connect dialog)."""
+        fresh = build_model_registry(self.settings, environment_with_credentials(self.env))
+        self.models.update_from(fresh)
 
     async def aclose(self) -> None:
         await asyncio.gather(*(agent.aclose() for agent in self.agents.values()))
         self.agents.clear()
+        await self.alerts.drain()
         if self.extensions is not None:
             await self.extensions.aclose()
         await self.hub.aclose()
@@ -201,6 +244,7 @@ class Runtime:
             permission_mode=self.permission_mode,
             model=model or self.settings.model,
             labels=labels,
+            visibility=self.visibility,
         )
 
     async def latest_session(self) -> SessionRecord | None:
@@ -255,7 +299,12 @@ class Runtime:
                 day_usd=self.settings.budget_day_usd,
                 turn_usd=self.settings.budget_turn_usd,
             ),
-            instructions=tuple(item.text for item in instructions),
+            prompt_sections=prompt_sections(
+                instructions,
+                extensions.prompt_section() if extensions is not None else "",
+                workspace=self.workspace,
+                home=Path.home(),
+            ),
             todos=SessionTodoStore(self.store),
             project_answers=ProjectAnswers(self.workspace),
         )
@@ -264,6 +313,7 @@ class Runtime:
         agent = Agent(deps, session_id=session.id, root=self.workspace, mode=session.mode,
                       model=session.model, interactive=self.interactive)  # fmt: skip
         host.agent = agent
+        self._top_level.add(session.id)
         self.agents[session.id] = agent
         return agent
 

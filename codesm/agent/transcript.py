@@ -2,7 +2,7 @@
 
 The log is the only truth; the history is a pure function of it:
 
-- ``user_message`` -> a user text part;
+- ``user_message`` -> a user text part, then one delimited text part per ``@path`` attachment;
 - ``assistant_message`` -> an assistant message (thinking, text, tool calls);
 - ``tool_call_finished`` -> a tool result in the user message that follows, ordered as the calls
   were made, before any user text;
@@ -23,6 +23,7 @@ from typing import Literal
 
 from codesm.agent.events import (
     AssistantMessage,
+    Attachment,
     Compaction,
     Event,
     StoredEvent,
@@ -59,7 +60,7 @@ class _Builder:
 
     def add(self, event: Event) -> None:
         if isinstance(event, UserMessage):
-            self.user_text(event.text)
+            self.user_text(event.text, event.attachments)
         elif isinstance(event, AssistantMessage):
             self.assistant(event)
         elif isinstance(event, ToolCallFinished):
@@ -69,10 +70,12 @@ class _Builder:
                 )
             )
 
-    def user_text(self, text: str) -> None:
+    def user_text(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
         self.flush_results()
-        if text.strip():
-            self._user_parts([TextPart(text=text)])
+        parts: list[Part] = [TextPart(text=text)] if text.strip() else []
+        parts += [TextPart(text=attachment_block(a)) for a in attachments]
+        if parts:
+            self._user_parts(parts)
 
     def assistant(self, event: AssistantMessage) -> None:
         parts: list[Part] = [
@@ -248,3 +251,16 @@ def _check_assistant(message: Message, index: int, seen_calls: set[str]) -> list
                 index=index,
             )
     return calls
+
+
+def attachment_block(attachment: Attachment) -> str:
+    """What the model reads for one ``@path`` attachment: a clearly delimited block (starting on
+    a new paragraph, since some adapters join a message's text parts)."""
+    path = attachment.path.replace('"', "%22")
+    if attachment.kind == "refused":
+        note = attachment.note
+        return f'\n\n<attached-file path="{path}" status="not attached">{note}</attached-file>'
+    tag = "attached-directory" if attachment.kind == "directory" else "attached-file"
+    note = f' note="{attachment.note}"' if attachment.note else ""
+    body = attachment.content if attachment.content.endswith("\n") else attachment.content + "\n"
+    return f'\n\n<{tag} path="{path}"{note}>\n{body}</{tag}>'

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -23,7 +23,10 @@ from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError, ConfigError
 from codesm.headless.stream_json import StreamJsonWriter
+from codesm.security.redact import Redactor
+from codesm.security.redact_split import redact_markdown
 from codesm.store import SessionRecord
+from codesm.store.sessions import Visibility
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class HeadlessOptions:
     db_path: Path | None = None
     max_budget_usd: float | None = None
     """`--max-budget-usd`: the session budget (`codesm.budget.session`) for this run."""
+    visibility: Visibility | None = None
+    """`--visibility` of a new session."""
+    notifications: bool | None = None
+    """`--notifications/--no-notifications` (None: the setting)."""
 
 
 async def _choose_session(runtime: Runtime, options: HeadlessOptions) -> SessionRecord:
@@ -166,6 +173,8 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
         db_path=options.db_path,
         mcp_config=options.mcp_config,
         strict_mcp_config=options.strict_mcp_config,
+        visibility=options.visibility,
+        notifications=options.notifications,
     )
     try:
         session = await _choose_session(runtime, options)
@@ -177,6 +186,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
         if options.max_budget_usd is not None:
             await agent.handle(SetBudget(scope="session", usd=options.max_budget_usd))
         resolved = runtime.models.resolve(agent.model_name, agent.mode)  # type: ignore[arg-type]
+        redact = output_redactor(runtime)
         writer = None
         if options.stream_json:
             writer = StreamJsonWriter(
@@ -184,6 +194,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
                 session.id,
                 include_thinking=options.stream_json_thinking,
                 include_partial=options.include_partial,
+                redact=redact,
             )
             writer.init(
                 cwd=str(runtime.workspace),
@@ -202,7 +213,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
             await forwarder.stop()
     finally:
         await runtime.aclose()
-    return _finish(outcome, writer, stdout, started)
+    return _finish(outcome, writer, stdout, started, redact)
 
 
 async def _run_prompts(
@@ -220,8 +231,22 @@ async def _run_prompts(
     return outcome
 
 
+def output_redactor(runtime: Runtime) -> Callable[[str], str]:
+    """What headless output goes through. Its stdout (answer or stream-json) usually ends up in
+    a CI log or another program, so it is treated like a log: configured keys, secret-named
+    variables, `.env` values and key-shaped strings are redacted, also where markdown splits
+    them. The session itself keeps the text as it was."""
+    redactor = Redactor.for_environment(workspace=runtime.workspace)
+    redactor.add(p.api_key for p in runtime.models.providers.values() if p.api_key)
+    return lambda text: redact_markdown(text, redactor)
+
+
 def _finish(
-    outcome: TurnOutcome | None, writer: StreamJsonWriter | None, stdout: IO[str], started: float
+    outcome: TurnOutcome | None,
+    writer: StreamJsonWriter | None,
+    stdout: IO[str],
+    started: float,
+    redact: Callable[[str], str] = str,
 ) -> int:
     if outcome is None:
         raise CodesmError("no user message arrived on standard input")
@@ -242,18 +267,19 @@ def _finish(
             errors=None if ok else [outcome.reason or outcome.status],
         )
     elif ok:
-        stdout.write(outcome.text.rstrip("\n") + "\n")
+        stdout.write(redact(outcome.text).rstrip("\n") + "\n")
         stdout.flush()
     if not ok:
-        raise TurnFailed(outcome)
+        raise TurnFailed(outcome, redact)
     return 0
 
 
 class TurnFailed(CodesmError):
     """The turn ended without completing (error, cancelled, paused or incomplete)."""
 
-    def __init__(self, outcome: TurnOutcome) -> None:
-        message = f"the turn ended {outcome.status}: {outcome.reason or 'no reason given'}"
+    def __init__(self, outcome: TurnOutcome, redact: Callable[[str], str] = str) -> None:
+        reason = redact(outcome.reason or "no reason given")
+        message = f"the turn ended {outcome.status}: {reason}"
         if outcome.budget_exceeded:
             message = f"error_max_budget_usd: {message}"
         super().__init__(message)

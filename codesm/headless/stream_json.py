@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -60,9 +61,12 @@ class StreamJsonWriter:
     by_model: dict[str, ModelTotals] = field(default_factory=dict)
     num_turns: int = 0
     _last_usage: dict[str | None, Usage] = field(default_factory=dict)
+    redact: Callable[[str], str] = str
+    """Applied to every string in every line (stream-json output is a log: see runner.py)."""
 
     def write(self, obj: dict[str, Any]) -> None:
-        self.out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        line = json.dumps(_redacted(obj, self.redact), ensure_ascii=False, separators=(",", ":"))
+        self.out.write(line + "\n")
         self.out.flush()
 
     def init(
@@ -221,3 +225,15 @@ def _usage_dict(usage: Usage | None) -> dict[str, int]:
         "cache_read_input_tokens": usage.cache_read_tokens,
         "output_tokens": usage.output_tokens,
     }
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """`value` with `redact` applied to each string in it, before it becomes JSON (redacting the
+    JSON text itself could let a pattern run over its quotes)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item, redact) for item in value]
+    return value

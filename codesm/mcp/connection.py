@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["McpConnection", "McpLimits", "McpUnavailable", "ServerState", "ServerStatus"]
 
-ServerState = Literal["stopped", "starting", "ready", "restarting", "failed"]
+ServerState = Literal["stopped", "starting", "ready", "restarting", "failed", "needs_login"]
 _CONNECTION_CLOSED = -32000
 _REQUEST_TIMEOUT = -32001
 _MAX_TOOL_PAGES = 50
@@ -54,6 +54,9 @@ class McpLimits:
     backoff_max_s: float = 30.0
     health_interval_s: float = 1.0
     stderr_tail_bytes: int = 8 * 1024
+    login_poll_s: float = 2.0
+    """How often a server that needs an OAuth login looks for the tokens of `codesm mcp oauth
+    login` (a stat of one file), instead of retrying a connection that cannot succeed."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> McpLimits:
@@ -137,6 +140,25 @@ def _permanent(exc: BaseException) -> bool:
     return isinstance(exc, _PERMANENT)
 
 
+def _needs_login(exc: BaseException) -> bool:
+    """Whether an OAuth login is what the server wants, however the SDK and anyio wrapped it."""
+    from codesm.mcp.oauth import LoginRequired
+
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, LoginRequired):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
 def _consume(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -188,6 +210,7 @@ class McpConnection:
     def start(self) -> None:
         """Start the supervisor (idempotent); the server comes up in the background."""
         if self._task is None:
+            self.state = "starting"  # what a status shows before the task first runs
             self._task = asyncio.create_task(self._supervise(), name=f"mcp-{self.name}")
 
     async def wait_started(self, timeout_s: float | None = None) -> bool:
@@ -207,6 +230,7 @@ class McpConnection:
         while not self._closing:
             self._dead = asyncio.Event()
             self._reached_ready = False
+            login = False
             try:
                 await self._run_once()
             except Exception as exc:  # any server fault ends here, never in the agent
@@ -214,10 +238,16 @@ class McpConnection:
                 log.warning("MCP server %r stopped: %s", self.name, self.error)
                 if _permanent(exc):
                     failures = self.limits.max_restarts
+                login = _needs_login(exc)
             finally:
                 self._client = None
             if self.closing:
                 break
+            if login:
+                # Retrying cannot help until the user logs in: wait for the tokens instead.
+                await self._wait_for_login()
+                failures = 0
+                continue
             failures = 1 if self._reached_ready else failures + 1
             if failures > self.limits.max_restarts:
                 await self._set_state("failed")
@@ -231,6 +261,24 @@ class McpConnection:
             await asyncio.sleep(delay)
             self.restarts += 1
         await self._set_state("stopped")
+
+    async def _wait_for_login(self) -> None:
+        from codesm.mcp.oauth import token_file
+
+        self.error = f"needs an OAuth login: run `codesm mcp oauth login {self.name}`"
+        self._dead = asyncio.Event()  # only aclose wakes this wait early
+        await self._set_state("needs_login")
+        self._settled.set()
+        store = token_file(self.config)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dead.wait(), self.limits.login_poll_s)
+            if self.closing:
+                return
+            if await asyncio.to_thread(store.exists):
+                log.info("MCP server %r: OAuth tokens found, connecting again", self.name)
+                await self._set_state("starting")
+                return
 
     async def _run_once(self) -> None:
         if self.state != "restarting":
@@ -317,7 +365,10 @@ class McpConnection:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._changed.wait_for(
-                        lambda: self.state in ("ready", "failed", "stopped") or self._closing
+                        lambda: (
+                            self.state in ("ready", "failed", "stopped", "needs_login")
+                            or self._closing
+                        )
                     ),
                     timeout_s,
                 )
@@ -326,6 +377,11 @@ class McpConnection:
         why = f": {self.error}" if self.error else ""
         if self.state == "failed":
             raise McpUnavailable(f"MCP server {self.name!r} is not running (it failed{why}).")
+        if self.state == "needs_login":
+            raise McpUnavailable(
+                f"MCP server {self.name!r} needs the user to log in (`codesm mcp oauth login "
+                f"{self.name}`); its tools cannot be used until then."
+            )
         raise McpUnavailable(f"MCP server {self.name!r} is not ready ({self.state}{why}).")
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> types.CallToolResult:

@@ -79,13 +79,27 @@ class McpManager:
             log.warning("%s", warning)
         for server in self.config.servers.values():
             if await self._permitted(server):
-                from codesm.mcp.connection import McpConnection, McpLimits
+                self._connect(server)
 
-                if self.limits is None:
-                    self.limits = McpLimits.from_env(os.environ if self.env is None else self.env)
-                connection = McpConnection(server, cwd=self.workspace, limits=self.limits)
-                self.connections[server.name] = connection
-                connection.start()
+    def _connect(self, server: McpServerConfig) -> None:
+        from codesm.mcp.connection import McpConnection, McpLimits
+
+        if self.limits is None:
+            self.limits = McpLimits.from_env(os.environ if self.env is None else self.env)
+        connection = McpConnection(server, cwd=self.workspace, limits=self.limits)
+        self.connections[server.name] = connection
+        connection.start()
+
+    async def approve_and_start(self, name: str, pin: str) -> bool:
+        """Approve the skipped project server `name` and start it, provided its config still
+        hashes to `pin` (the config the user was shown); False when it does not."""
+        server = self.config.servers.get(name)
+        if server is None or server.pin() != pin:
+            return False
+        await asyncio.to_thread(self.approvals.approve, server)
+        if self.skipped.pop(name, None) is not None and name not in self.connections:
+            self._connect(server)
+        return True
 
     async def _permitted(self, server: McpServerConfig) -> bool:
         state = await asyncio.to_thread(self.approvals.state, server)

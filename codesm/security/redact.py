@@ -31,6 +31,8 @@ from pathlib import Path
 MARKER = "[REDACTED]"
 HOME_MARK = "~"
 MIN_SECRET_CHARS = 8
+MIN_HOLD_CHARS = 64
+"""Longer than the shortest match of every key pattern (a PEM header is 35 characters)."""
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 KEY_PATTERNS = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
@@ -85,6 +87,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._regex = self._compile()
         self._home = _home_pattern(home)
+        self._home_path = home if self._home is not None else None
 
     @classmethod
     def for_environment(
@@ -114,6 +117,25 @@ class Redactor:
         regex = self._regex
         text = text if regex is None else regex.sub(MARKER, text)
         return text if self._home is None else self._home.sub(HOME_MARK, text)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `redact` would change `text`: (start, end) of each secret and home path."""
+        self._refresh_dotenv()
+        found = [m.span() for m in self._regex.finditer(text)] if self._regex else []
+        if self._home is not None:
+            found += [m.span() for m in self._home.finditer(text)]
+        return sorted(found)
+
+    @property
+    def hold_chars(self) -> int:
+        """How much of the end of a growing text may still turn into a secret: the longest
+        known value, and at least enough for any key pattern's shortest match."""
+        self._refresh_dotenv()
+        with self._lock:
+            known = self._secrets | self._dotenv_secrets
+        longest = max((len(html.escape(s)) for s in known), default=0)
+        home = len(html.escape(str(self._home_path))) if self._home_path else 0
+        return max(MIN_HOLD_CHARS, longest + 2, home + 2)
 
     def _refresh_dotenv(self) -> None:
         if self._dotenv is None:

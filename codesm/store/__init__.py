@@ -25,6 +25,7 @@ from codesm.store.events import EventLog
 from codesm.store.migrations import SCHEMA_VERSION
 from codesm.store.projects import ProjectRecord, Projects
 from codesm.store.sessions import SearchHit, SessionRecord, Sessions, fts_query
+from codesm.store.share_links import ShareLinkRow, ShareLinks
 from codesm.store.todos import Todos
 from codesm.store.usage import GroupedUsage, UsageLog, UsageTotals
 
@@ -41,6 +42,8 @@ __all__ = [
     "SearchHit",
     "SessionRecord",
     "Sessions",
+    "ShareLinkRow",
+    "ShareLinks",
     "Store",
     "Unset",
     "UsageLog",
@@ -60,6 +63,7 @@ class Store:
         self.usage = UsageLog(db)
         self.changes = Changes(db)
         self.todos = Todos(db)
+        self.share_links = ShareLinks(db)
 
     @classmethod
     async def open(cls, path: Path | str | None = None) -> Store:

@@ -118,6 +118,24 @@ MIGRATIONS: list[Migration] = [
             updated_at REAL NOT NULL
         )""",
     ),
+    # Share links outlive a server restart: only the SHA-256 of each token is kept.
+    (
+        """CREATE TABLE share_links (
+            id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'controller')),
+            token_sha256 BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            revoked_at REAL
+        )""",
+        "CREATE INDEX share_links_by_expiry ON share_links(expires_at)",
+    ),
+    # Who may open a thread's shared links (`--visibility`): private (nobody) or the workspace.
+    (
+        "ALTER TABLE sessions ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private'"
+        " CHECK (visibility IN ('private', 'workspace'))",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from codesm.agent.events import AgentMode, PermissionMode
 from codesm.errors import StoreError
@@ -16,8 +16,10 @@ from codesm.store.db import UNSET, Database, Row, Unset, now, to_datetime
 
 _COLUMNS = (
     "id, project_id, title, mode, permission_mode, model, parent_session_id, subagent_type, "
-    "labels, archived, created_at, updated_at"
+    "labels, archived, created_at, updated_at, visibility"
 )
+Visibility = Literal["private", "workspace"]
+"""Who may open a thread's shared links: nobody (`private`, the default) or LAN viewers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class SessionRecord:
     archived: bool
     created_at: datetime
     updated_at: datetime
+    visibility: Visibility = "private"
 
 
 def _record(row: Row) -> SessionRecord:
@@ -50,6 +53,7 @@ def _record(row: Row) -> SessionRecord:
         archived=bool(row["archived"]),
         created_at=to_datetime(row["created_at"]),
         updated_at=to_datetime(row["updated_at"]),
+        visibility=row["visibility"],
     )
 
 
@@ -97,13 +101,14 @@ class Sessions:
         subagent_type: str | None = None,
         labels: Sequence[str] = (),
         session_id: str | None = None,
+        visibility: Visibility = "private",
     ) -> SessionRecord:
         """Create a session; its id is a fresh random hex string unless ``session_id`` is given."""
         sid = session_id or uuid.uuid4().hex
         ts = now()
         async with self._db.write() as connection:
             await connection.execute(
-                f"INSERT INTO sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                f"INSERT INTO sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
                 (
                     sid,
                     project_id,
@@ -116,6 +121,7 @@ class Sessions:
                     json.dumps(list(labels)),
                     ts,
                     ts,
+                    visibility,
                 ),
             )
             if title:
@@ -159,6 +165,7 @@ class Sessions:
         model: str | Unset | None = UNSET,
         labels: Sequence[str] | Unset = UNSET,
         archived: bool | Unset = UNSET,
+        visibility: Visibility | Unset = UNSET,
     ) -> SessionRecord:
         """Change the given fields (others keep their value) and bump ``updated_at``."""
         changes: dict[str, Any] = {}
@@ -174,6 +181,8 @@ class Sessions:
             changes["labels"] = json.dumps(list(labels))
         if not isinstance(archived, Unset):
             changes["archived"] = int(archived)
+        if not isinstance(visibility, Unset):
+            changes["visibility"] = visibility
         changes["updated_at"] = now()
         assignments = ", ".join(f"{column} = ?" for column in changes)
         async with self._db.write() as connection:

@@ -1,9 +1,10 @@
 """`codesm threads handoff`: draft the first prompt of a new thread from an old one.
 
-The draft is built from the log alone (no model call): the goal (the user's first message, or the
-one given), where the old thread ended (its last answer), the user's later instructions (the
-decisions taken along the way), the changes applied, and the files the thread touched, most
-used first. The user edits it before the new thread starts.
+The draft is built from the log: the goal (the user's first message, or the one given), a model's
+summary of the thread when one could be had (`codesm.threads.summary`), else where the old thread
+ended (its last answer) and the user's later instructions (the decisions taken along the way),
+then the changes applied and the files the thread touched, most used first. The user edits it
+before the new thread starts.
 """
 
 from __future__ import annotations
@@ -77,16 +78,18 @@ def collect_notes(events: Iterable[StoredEvent], goal: str | None = None) -> Han
     return notes
 
 
-def draft_prompt(session: SessionRecord, notes: HandoffNotes) -> str:
-    """The editable prompt for the new thread."""
+def draft_prompt(session: SessionRecord, notes: HandoffNotes, summary: str | None = None) -> str:
+    """The editable prompt for the new thread (with the model's `summary` when there is one)."""
     title = session.title or "untitled"
     parts = [
         f'This continues the thread "{title}" ({session.id[:8]}).',
         f"Goal:\n{notes.goal or '(state the goal here)'}",
     ]
-    if notes.last_answer:
+    if summary:
+        parts.append(f"Summary of the previous thread:\n{summary.strip()}")
+    elif notes.last_answer:
         parts.append(f"Where the previous thread got to:\n{notes.last_answer}")
-    if notes.instructions:
+    if notes.instructions and not summary:
         parts.append(
             "Decisions and instructions from the previous thread:\n"
             + "\n".join(f"- {' '.join(line.split())}" for line in notes.instructions)

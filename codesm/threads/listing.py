@@ -20,6 +20,7 @@ class ThreadRow:
     archived: bool
     mode: str
     model: str | None
+    visibility: str = "private"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class ThreadRow:
             "archived": self.archived,
             "mode": self.mode,
             "model": self.model,
+            "visibility": self.visibility,
         }
 
 
@@ -52,6 +54,7 @@ async def thread_rows(store: Store, sessions: list[SessionRecord]) -> list[Threa
                 archived=session.archived,
                 mode=session.mode,
                 model=session.model,
+                visibility=session.visibility,
             )
         )
     return rows

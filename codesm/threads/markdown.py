@@ -33,6 +33,7 @@ from codesm.agent.events import (
     Retry,
     StoredEvent,
     SubagentFinished,
+    SubagentProgress,
     SubagentStarted,
     ThinkingDelta,
     Title,
@@ -84,7 +85,7 @@ class _Renderer:
     def add(self, event: Event) -> None:
         match event:
             case UserMessage():
-                self.heading("User")
+                self.heading("User (steering)" if event.steering else "User")
                 self.blocks.append(event.text.strip() or "_(empty message)_")
             case AssistantMessage():
                 self.assistant(event)
@@ -153,7 +154,7 @@ class _Renderer:
             case BudgetWarning():
                 verb = "exceeded" if event.exceeded else "reached 80% of"
                 self.note(f"spending {verb} the {event.scope} budget (${event.limit_usd:.2f})")
-            case Usage() | Title() | TurnStarted() | ContextReport():
+            case Usage() | Title() | TurnStarted() | ContextReport() | SubagentProgress():
                 pass  # summed up in the header / shown as the title / no content / UI only
             case _:
                 assert_never(event)

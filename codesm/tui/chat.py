@@ -37,6 +37,7 @@ from codesm.agent.events import (
     Retry,
     StoredEvent,
     SubagentFinished,
+    SubagentProgress,
     SubagentStarted,
     ThinkingDelta,
     Title,
@@ -48,6 +49,7 @@ from codesm.agent.events import (
     Usage,
     UserMessage,
 )
+from codesm.tui.context import ContextScreen, context_summary
 from codesm.tui.messages import ApprovalNeeded, StatusChanged
 from codesm.tui.status import SessionStatus
 from codesm.tui.tools import ChangeView, ToolCallView
@@ -120,23 +122,6 @@ class ThinkingView(Static):
         self.update(Text("thinking: " + self.text[-600:]))
 
 
-def context_breakdown(report: ContextReport) -> str:
-    parts = {
-        "system prompt": report.system_prompt,
-        "tool schemas": report.tool_schemas + report.mcp_tool_schemas,
-        "instructions": report.instructions,
-        "history": report.history,
-        "tool outputs": report.tool_outputs,
-    }
-    used = sum(parts.values())
-    share = 100 * used / report.context_window if report.context_window else 0
-    lines = [
-        f"context of {report.model}: {used:,} / {report.context_window:,} tokens ({share:.0f}%)"
-    ]
-    lines += [f"  {name:<14} {tokens:>9,}" for name, tokens in parts.items()]
-    return "\n".join(lines)
-
-
 class ChatLog(VerticalScroll):
     """Every turn of the current session; `apply` folds one stored event in."""
 
@@ -164,6 +149,8 @@ class ChatLog(VerticalScroll):
         self._thinking: dict[str, ThinkingView] = {}
         self._staged: list[Widget] = []
         self.live = False
+        self.context: ContextReport | None = None
+        """The newest breakdown of the context window (one after every model step)."""
 
     async def _add(self, widget: Widget) -> None:
         if self.live:
@@ -194,7 +181,13 @@ class ChatLog(VerticalScroll):
                 self.status.running = True
                 self._status()
             case UserMessage():
-                await self._add(UserView(Text(event.text), classes="user"))
+                prompt = Text(event.text)
+                for attached in event.attachments:
+                    label = attached.path
+                    if attached.kind == "refused":
+                        label += f": not attached, {attached.note}"
+                    prompt.append(f"\n📎 {label}", style="dim")
+                await self._add(UserView(prompt, classes="user"))
             case AssistantTextDelta():
                 self._close_thinking(event.turn_id)
                 view = self._open.get(event.turn_id)
@@ -276,7 +269,15 @@ class ChatLog(VerticalScroll):
                 await self._notice(f"{text} of ${event.limit_usd:.2f}", "-error")
             case ContextReport():
                 self.status.context_window = event.context_window
-                await self._notice(context_breakdown(event))
+                self.context = event
+                if event.trigger == "command":  # `/context`; "step" reports only update state
+                    await self._notice(context_summary(event))
+                    if self.live:
+                        self.app.push_screen(ContextScreen(event))
+            case SubagentProgress():
+                progressing = self.tools.get(event.call_id)
+                if progressing is not None:
+                    progressing.progress(event)
             case SubagentStarted() | SubagentFinished():
                 if isinstance(event, SubagentFinished):  # its usage is in its own session
                     self.status.cost_usd += event.cost_usd

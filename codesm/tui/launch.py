@@ -10,6 +10,7 @@ from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
+from codesm.store.sessions import Visibility
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,12 @@ class TuiOptions:
     model: str | None = None
     permission_mode: Mode | None = None
     settings_file: Path | None = None
+    mcp_config: str | None = None
+    strict_mcp_config: bool = False
+    visibility: Visibility | None = None
+    notifications: bool | None = None
+    max_budget_usd: float | None = None
+    """`--max-budget-usd`: the session budget (`codesm.budget.session`) for this launch."""
 
 
 async def _choose_session(runtime: Runtime, options: TuiOptions) -> SessionRecord | None:
@@ -44,6 +51,11 @@ async def run_tui_async(options: TuiOptions) -> int:
         settings_file=options.settings_file,
         permission_mode=options.permission_mode,
         interactive=True,
+        mcp_config=options.mcp_config,
+        strict_mcp_config=options.strict_mcp_config,
+        visibility=options.visibility,
+        notifications=options.notifications,
+        max_budget_usd=options.max_budget_usd,
     )
     try:
         session = await _choose_session(runtime, options)

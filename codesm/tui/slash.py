@@ -12,7 +12,15 @@ from rich.text import Text
 from textual.app import SystemCommand
 
 from codesm.agent.events import PermissionMode
-from codesm.agent.ops import Compact, Op, RedoChange, ShowContext, UndoChange
+from codesm.agent.ops import (
+    CancelSubagent,
+    Compact,
+    Op,
+    RedoChange,
+    ShowContext,
+    SteerSubagent,
+    UndoChange,
+)
 from codesm.store.usage_reports import UsageFilter, UsageReports
 from codesm.tui.chat import NoticeView
 from codesm.tui.commands import HELP_TEXT, PERMISSION_MODES, SlashCommand
@@ -56,6 +64,8 @@ async def run_slash(app: CodesmApp, command: SlashCommand) -> None:
             await session_op(app, "undo", UndoChange())
         case "redo":
             await session_op(app, "redo", RedoChange())
+        case "steer" | "stop-subagent":
+            await control_subagent(app, command)
         case "theme":
             app.action_change_theme()
         case _:
@@ -85,6 +95,28 @@ async def _compact(app: CodesmApp, op: Compact) -> None:
     except Exception as exc:  # a failed summary is reported, the session goes on
         log.exception("compacting %s", app.session.id if app.session else None)
         app.notify(f"Compacting failed: {exc}", severity="error")
+
+
+async def control_subagent(app: CodesmApp, command: SlashCommand) -> None:
+    """`/steer N MESSAGE` or `/stop-subagent N`: N numbers the subagents of the latest tool
+    call that started some, as its lines in the chat show."""
+    number, _, message = command.argument.partition(" ")
+    views = [v for v in app.chat.tools.values() if v.subagent_sessions]
+    child = views[-1].subagent_sessions.get(int(number) - 1) if views else None
+    if app.session is None or child is None:
+        app.notify(f"There is no subagent {number} in this session.", severity="warning")
+        return
+    op: SteerSubagent | CancelSubagent = (
+        SteerSubagent(child_session_id=child, text=message.strip())
+        if command.name == "steer"
+        else CancelSubagent(child_session_id=child)
+    )
+    problem = await app.runtime.subagents.control(app.session.id, op)
+    if problem is not None:
+        app.notify(problem, severity="warning")
+    else:
+        done = "Sent to" if command.name == "steer" else "Stopping"
+        app.notify(f"{done} subagent {number}.", timeout=3)
 
 
 async def show_help(app: CodesmApp) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Collapsible, Static
 from codesm.agent.events import (
     StoredEvent,
     SubagentFinished,
+    SubagentProgress,
     SubagentStarted,
     ToolCallFinished,
     ToolCallStarted,
@@ -64,6 +65,19 @@ class ChildCall:
         return "  ".join(p for p in parts if p)
 
 
+def progress_line(event: SubagentProgress) -> str:
+    """`step 3 · running grep 'foo' · 12s · 5.2k tokens · $0.0031` (or the outcome)."""
+    parts = [f"step {event.step}", event.activity] if event.status == "running" else [
+        event.status, f"{event.step} steps"]  # fmt: skip
+    parts.append(f"{event.elapsed_s:.0f}s")
+    tokens = event.input_tokens + event.output_tokens
+    if tokens:
+        parts.append(f"{tokens / 1000:.1f}k tokens" if tokens >= 1000 else f"{tokens} tokens")
+    if event.cost_usd:
+        parts.append(f"${event.cost_usd:.4f}")
+    return " · ".join(p for p in parts if p)
+
+
 class ToolCallView(Collapsible):
     """A tool call: status icon, name, what it acts on and duration; expands to its output."""
 
@@ -99,6 +113,12 @@ class ToolCallView(Collapsible):
         self._subagents: dict[int, Static] = {}
         self._subagent_heads: dict[int, str] = {}
         self._child_calls: dict[int, dict[str, ChildCall]] = {}
+        self.subagent_sessions: dict[int, str] = {}
+        """Each subagent's session by its index (the number `/steer N` uses is index + 1)."""
+        self.running_subagents: set[int] = set()
+        self._progress: dict[int, str] = {}
+        self._nested: dict[int, dict[str, str]] = {}
+        self._owner: dict[str, int] = {}
         super().__init__(
             self._args_view, self._output_view, title=self._heading(), collapsed=True,
             id=f"tool-{call_id}",
@@ -125,16 +145,42 @@ class ToolCallView(Collapsible):
                 await self.query_one(Collapsible.Contents).mount(line)
             else:
                 self.compose_add_child(line)
+        number = event.index + 1
+        self.subagent_sessions[event.index] = event.child_session_id
+        self._owner[event.child_session_id] = event.index
         if isinstance(event, SubagentStarted):
-            text = f"↳ ◌ {event.subagent_type} ({event.model})  {event.description}"
+            self.running_subagents.add(event.index)
+            text = f"↳ {number} ◌ {event.subagent_type} ({event.model})  {event.description}"
         else:
+            self.running_subagents.discard(event.index)
+            self._progress.pop(event.index, None)
             icon = ICONS["ok"] if event.status == "completed" else ICONS["error"]
-            text = f"↳ {icon} {event.subagent_type} ({event.model})  {event.status}  "
+            text = f"↳ {number} {icon} {event.subagent_type} ({event.model})  {event.status}  "
             text += f"{event.steps} steps  {event.duration_s:.1f}s  ${event.cost_usd:.4f}"
             if event.summary or event.error:
                 text += f"\n    {_clip(event.error or event.summary, 200)}"
         self._subagent_heads[event.index] = text
         self._show_subagent(event.index)
+
+    def progress(self, event: SubagentProgress) -> None:
+        """A subagent's live step, activity, time, tokens and cost; a nested subagent (started
+        by one of this call's subagents) becomes an indented line under it."""
+        if event.parent_child_session_id is None:
+            index = self._owner.get(event.child_session_id)
+            if index is None or index not in self.running_subagents:
+                return
+            self._progress[index] = "    " + progress_line(event)
+        else:
+            index = self._owner.get(event.parent_child_session_id)
+            if index is None:
+                return
+            self._owner[event.child_session_id] = index
+            icon = ICONS["running"] if event.status == "running" else (
+                ICONS["ok"] if event.status == "completed" else ICONS["error"])  # fmt: skip
+            indent = "    " * max(1, event.depth - 1)
+            line = f"{indent}↳ {icon} {event.subagent_type}  {progress_line(event)}"
+            self._nested.setdefault(index, {})[event.child_session_id] = line
+        self._show_subagent(index)
 
     def child_event(self, index: int, stored: StoredEvent) -> None:
         """Fold an event of the subagent `index`'s own session in: its tool calls nest under it."""
@@ -161,6 +207,9 @@ class ToolCallView(Collapsible):
         calls = self.child_calls(index)
         head, _, outcome = self._subagent_heads.get(index, "").partition("\n")
         lines = [head]
+        if index in self._progress:
+            lines.append(self._progress[index])
+        lines += self._nested.get(index, {}).values()
         if len(calls) > CHILD_CALLS_SHOWN:
             lines.append(f"    … {len(calls) - CHILD_CALLS_SHOWN} earlier tool call(s)")
         lines += [f"    {call.line()}" for call in calls[-CHILD_CALLS_SHOWN:]]

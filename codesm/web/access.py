@@ -3,8 +3,9 @@ role table lets them in; and the redaction of everything sent back to them.
 
 Guests get every HTML, text and JSON body and every WebSocket text frame through the full
 redactor (known secrets, `.env` values, key-shaped strings; the home directory shortened
-to `~`). The owner's get the configured
-provider keys removed, so a key never reaches a browser even when a tool prints it.
+to `~`), HTML also over its visible text so a tag cannot split a secret. The owner's get the
+configured provider keys removed, so a key never reaches a browser even when a tool prints it;
+everything else the owner's own session shows (its `.env`, its errors) the owner may see.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import BaseRoute
 from starlette.types import Message, Scope, Send
 
 from codesm.security.redact import Redactor
+from codesm.security.redact_split import redact_html
 from codesm.web.auth import OwnerAuth
 from codesm.web.lan import LanShare
 from codesm.web.roles import (
@@ -100,7 +102,10 @@ def redacting_http_send(send: Send, redactor: Redactor) -> Send:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            body = redactor.redact(b"".join(chunks).decode("utf-8", "replace")).encode()
+            text = b"".join(chunks).decode("utf-8", "replace")
+            kind = Headers(raw=start.get("headers", [])).get("content-type", "")
+            redacted = redact_html(text, redactor) if "html" in kind else redactor.redact(text)
+            body = redacted.encode()
             headers = [
                 (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
             ]
@@ -117,7 +122,8 @@ def redacting_http_send(send: Send, redactor: Redactor) -> Send:
 def redacting_ws_send(send: Send, redactor: Redactor) -> Send:
     async def redacting_send(message: Message) -> None:
         if message["type"] == "websocket.send" and message.get("text") is not None:
-            message = {**message, "text": redactor.redact(message["text"])}
+            # Frames are HTML fragments: a secret split by tags is caught too.
+            message = {**message, "text": redact_html(message["text"], redactor)}
         await send(message)
 
     return redacting_send

@@ -24,8 +24,20 @@ from codesm.web.context import WebContext
 from codesm.web.lan import LanBinder, LanShare
 from codesm.web.render.diff import parse_unified_diff
 from codesm.web.render.timefmt import relative_time
-from codesm.web.routes import composer, costs, files, live, pages, sessions, shares
-from codesm.web.security import SecurityMiddleware, SecurityPolicy
+from codesm.web.routes import (
+    changes,
+    composer,
+    connect,
+    costs,
+    files,
+    live,
+    mermaid,
+    pages,
+    sessions,
+    settings,
+    shares,
+)
+from codesm.web.security import SandboxedFrames, SecurityMiddleware, SecurityPolicy
 from codesm.web.sharing import ShareRegistry
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +53,15 @@ log = logging.getLogger(__name__)
 
 async def open_workspace_runtime(config: WebConfig) -> Runtime:
     """The default: one interactive runtime for the served workspace."""
-    return await Runtime.open(config.workspace, interactive=True, db_path=config.db_path)
+    return await Runtime.open(
+        config.workspace,
+        interactive=True,
+        db_path=config.db_path,
+        mcp_config=config.mcp_config,
+        strict_mcp_config=config.strict_mcp_config,
+        notifications=config.notifications,
+        max_budget_usd=config.max_budget_usd,
+    )
 
 
 def create_app(
@@ -82,6 +102,9 @@ def create_app(
         max_ws_message_bytes=config.max_ws_message_bytes,
         max_ws_connections=config.max_ws_connections,
         access=Access(routes, share_registry, lan, guest_redactor, owner_redactor),
+        frames=SandboxedFrames(
+            documents=frozenset({mermaid.FRAME_PATH}), scripts=mermaid.FRAME_SCRIPTS
+        ),
     )
     csrf = CsrfForRequest(auth.csrf_token)
     env = _template_env(templates_dir or TEMPLATES_DIR, csrf_token=csrf)
@@ -94,6 +117,7 @@ def create_app(
         guest_redactor.add(keys)
         owner_redactor.add(keys)
         try:
+            await share_registry.restore(runtime.store.share_links, project_id=runtime.project_id)
             if config.share_at_start:
                 session = await runtime.latest_session() or await runtime.new_session()
                 await lan.share(
@@ -109,6 +133,7 @@ def create_app(
                     shares=share_registry,
                     lan=lan,
                     guest_redactor=guest_redactor,
+                    owner_redactor=owner_redactor,
                 )
             }
         finally:
@@ -128,10 +153,14 @@ def _routes(static_dir: Path) -> list[BaseRoute]:
         *pages.routes,
         *sessions.routes,
         *files.routes,
+        *changes.routes,
         *composer.routes,
+        *connect.routes,
         *live.routes,
         *costs.routes,
         *shares.routes,
+        *settings.routes,
+        *mermaid.routes,
         Mount("/static", StaticFiles(directory=static_dir), name="static"),
     ]
 

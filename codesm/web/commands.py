@@ -34,12 +34,16 @@ COMMANDS: dict[str, str] = {
     "models": "Pick a model in the status bar",
     "connect": "Connect a model provider",
     "new": "Start a new session",
+    "theme": "Switch theme: /theme light, dark or contrast (alone: the next one)",
     "undo": "Undo the last applied change",
     "redo": "Redo the last undone change",
     "help": "List these commands",
 }
 """Every command with its one-line help, in the order `/help` and completion show them."""
 COSTS_LINK = ("/costs", "Open the costs dashboard")
+THEMES = ("system", "light", "dark", "contrast")
+"""The page's themes in the order Ctrl+T cycles them (`system` follows the OS setting)."""
+THEME_NAMES = {"high-contrast": "contrast", "hc": "contrast", **{t: t for t in THEMES}}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class CommandReply:
     help: bool = False
     new_session: bool = False
     connect: bool = False
+    theme: str | None = None
+    """A theme for this browser to use (``next``: the one after the current), applied by the
+    page's script; themes live in the browser, not on the server."""
 
 
 def read_command(op: SubmitPrompt, current_mode: str) -> CommandReply | SubmitPrompt | None:
@@ -102,6 +109,13 @@ def _command(name: str, rest: str, current_mode: str) -> CommandReply:
             return CommandReply(connect=True)
         case "new":
             return CommandReply(new_session=True)
+        case "theme":
+            theme = THEME_NAMES.get(rest.lower()) if rest else "next"
+            if theme is None:
+                return CommandReply(
+                    text="Themes are light, dark, contrast and system.", kind="error"
+                )
+            return CommandReply(text="Theme switched.", theme=theme)
         case "undo":
             return CommandReply(UndoChange())
         case "redo":

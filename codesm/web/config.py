@@ -34,6 +34,14 @@ class WebConfig:
     share_controller: bool = False
     """`--share` also issues a controller link (can chat and approve), not just a viewer link."""
     share_ttl_s: float = 8 * 3600
+    max_budget_usd: float | None = None
+    """`--max-budget-usd`: the session budget (`codesm.budget.session`) while this server runs."""
+    mcp_config: str | None = None
+    """`--mcp-config JSON|PATH`: MCP servers added to the configured ones for this server."""
+    strict_mcp_config: bool = False
+    """`--strict-mcp-config`: only the servers of `mcp_config`."""
+    notifications: bool | None = None
+    """`--notifications/--no-notifications` (None: `codesm.notifications.enabled`)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

@@ -26,6 +26,8 @@ class WebContext:
     lan: LanShare
     guest_redactor: Redactor | None = None
     """What guests' bodies and frames go through (the Share panel's preview uses it)."""
+    owner_redactor: Redactor | None = None
+    """What the owner's bodies and frames go through (a key stored from the browser joins it)."""
 
     def macros(self, template: str) -> Any:
         """The macros of a partial template, callable from Python (they return Markup)."""

@@ -153,8 +153,8 @@ class LanShare:
     async def share(self, session_id: str, *, controller: bool, title: str = "") -> SharedLinks:
         """Turn sharing on if needed and issue the links for one session; prints what is exposed."""
         host = await self.enable()
-        viewer = self.registry.issue(session_id, Role.VIEWER)
-        boss = self.registry.issue(session_id, Role.CONTROLLER) if controller else None
+        viewer = await self.registry.issue(session_id, Role.VIEWER)
+        boss = await self.registry.issue(session_id, Role.CONTROLLER) if controller else None
         self._advertise(session_id, viewer)
         if self.echo is not None:
             for line in self.describe(host, SharedLinks(session_id, viewer, boss), title):

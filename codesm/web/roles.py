@@ -36,6 +36,7 @@ ROUTE_ROLES: Mapping[str, Role] = {
     "GET /": O,
     "GET /s/{session_id}": V,
     "WS /ws/s/{session_id}": V,
+    "GET /s/{session_id}/changes/{change_id}": V,
     "GET /sessions": O,
     "POST /sessions": O,
     "POST /s/{session_id}/rename": O,
@@ -45,12 +46,18 @@ ROUTE_ROLES: Mapping[str, Role] = {
     "GET /files/view": O,
     "GET /complete": O,
     "GET /connect": O,
+    "POST /connect": O,
+    "POST /connect/remove": O,
     "GET /costs": O,
     "GET /costs/export.csv": O,
     "GET /costs/export.json": O,
     "GET /shares": O,
     "POST /shares": O,
     "POST /shares/{link_id}/revoke": O,
+    "GET /settings": O,
+    "GET /settings/mcp": O,
+    "POST /settings/mcp/{name}/approve": O,
+    "GET /mermaid-frame": V,
 }
 """The least role for each route; HEAD follows GET."""
 
@@ -68,8 +75,15 @@ OP_ROLES: Mapping[str, Role] = {
     "compact": O,
     "undo_change": O,
     "redo_change": O,
+    "steer_subagent": C,
+    "cancel_subagent": C,
+    "guest_name": V,
 }
 """The least role for each op a session socket accepts."""
+
+SOCKET_MESSAGES = frozenset({"guest_name"})
+"""Messages the session socket answers itself (not agent ops): a guest naming itself for the
+owner's presence list."""
 
 
 @dataclass(frozen=True, slots=True)

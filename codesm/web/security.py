@@ -47,7 +47,8 @@ EXCHANGE_PATH = "/auth"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
 )
 HARDENING_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
@@ -58,6 +59,7 @@ HARDENING_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-resource-policy", b"same-origin"),
 )
 _REPLACED = frozenset(name for name, _ in HARDENING_HEADERS)
+_CSP = b"content-security-policy"
 _NO_STORE = {"cache-control": "no-store"}
 
 LOGIN_HINT = (
@@ -65,6 +67,46 @@ LOGIN_HINT = (
     "<p>This codesm server needs its owner token. Open the URL that <code>codesm web</code> "
     "printed in your terminal (it contains <code>?token=</code>).</p>"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxedFrames:
+    """Documents our own pages show in sandboxed iframes, and the scripts those documents load.
+
+    Such a document keeps the CSP its handler wrote, but only while that policy sandboxes it
+    without `allow-same-origin` (else the page CSP applies), and only this origin may frame it
+    (`X-Frame-Options: SAMEORIGIN`; its CSP says `frame-ancestors 'self'`). A sandboxed document
+    has an opaque origin, so Chromium refuses scripts sent with `CORP: same-origin` to it
+    (ERR_BLOCKED_BY_RESPONSE.NotSameOrigin): the public static scripts it loads go out as
+    `cross-origin`, which exposes nothing a GET of /static does not.
+    """
+
+    documents: frozenset[str] = frozenset()
+    scripts: frozenset[str] = frozenset()
+
+    def hardening(self, path: str, handler_csps: list[bytes]) -> list[tuple[bytes, bytes]]:
+        """The hardening headers for a response to `path` whose handler set `handler_csps`."""
+        if path in self.scripts:
+            return _with(HARDENING_HEADERS, b"cross-origin-resource-policy", b"cross-origin")
+        if path in self.documents and handler_csps and all(map(_sandboxes, handler_csps)):
+            framable = _with(HARDENING_HEADERS, b"x-frame-options", b"SAMEORIGIN")
+            return [(_CSP, csp) for csp in handler_csps] + [h for h in framable if h[0] != _CSP]
+        return list(HARDENING_HEADERS)
+
+
+def _with(
+    headers: Iterable[tuple[bytes, bytes]], name: bytes, value: bytes
+) -> list[tuple[bytes, bytes]]:
+    return [(n, value if n == name else v) for n, v in headers]
+
+
+def _sandboxes(csp: bytes) -> bool:
+    """True if the policy has a `sandbox` directive that keeps the document's origin opaque."""
+    for directive in csp.decode("latin-1").lower().split(";"):
+        tokens = directive.split()
+        if tokens and tokens[0] == "sandbox":
+            return "allow-same-origin" not in tokens
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +121,7 @@ class SecurityPolicy:
     max_ws_message_bytes: int
     max_ws_connections: int
     access: Access | None = None
+    frames: SandboxedFrames = SandboxedFrames()
 
     @property
     def served(self) -> ServedHosts:
@@ -145,7 +188,7 @@ class SecurityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, _hardened(send))
+            await self._http(scope, receive, _hardened(send, scope["path"], self.policy.frames))
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
         else:
@@ -162,7 +205,8 @@ class SecurityMiddleware:
         if method in SAFE_METHODS and TOKEN_PARAM in query and not policy.is_public(path):
             return await _respond(self._exchange(path, query), scope, receive, send)
         if method in SAFE_METHODS and SHARE_PARAM in query and policy.access is not None:
-            return await _respond(self._exchange_share(path, query), scope, receive, send)
+            exchanged = self._exchange_share(path, query, headers)
+            return await _respond(exchanged, scope, receive, send)
         principal = policy.principal(headers)
         if not policy.allows(principal, scope):
             if principal.role is Role.ANONYMOUS and not policy.carries_share_cookie(headers):
@@ -197,7 +241,7 @@ class SecurityMiddleware:
         response.headers.append("set-cookie", self.policy.auth.set_cookie_header())
         return response
 
-    def _exchange_share(self, path: str, query: QueryParams) -> Response:
+    def _exchange_share(self, path: str, query: QueryParams, headers: Headers) -> Response:
         access = cast(Access, self.policy.access)
         tokens = query.getlist(SHARE_PARAM)
         link = access.shares.resolve(tokens[0]) if len(tokens) == 1 else None
@@ -208,6 +252,8 @@ class SecurityMiddleware:
         target = f"/s/{link.session_id}" + (f"?{rest}" if rest else "")
         response = RedirectResponse(target, 303, _NO_STORE)
         response.headers.append("set-cookie", access.shares.set_cookie_header(tokens[0], link))
+        # Names this browser for the owner's presence list; a browser that has one keeps it.
+        response.headers.append("set-cookie", access.shares.guest_id_cookie_header(link, headers))
         return response
 
     async def _call_with_body_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -254,22 +300,27 @@ class SecurityMiddleware:
             self.open_websockets -= 1
 
 
-def _hardened(send: Send) -> Send:
+def _hardened(send: Send, path: str = "", frames: SandboxedFrames = SandboxedFrames()) -> Send:
     async def send_hardened(message: Message) -> None:
         if message["type"] in ("http.response.start", "websocket.http.response.start"):
-            message = {**message, "headers": _harden(message.get("headers", ()))}
+            message = {**message, "headers": _harden(message.get("headers", ()), path, frames)}
         await send(message)
 
     return send_hardened
 
 
-def _harden(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    kept = [
-        (name, value)
-        for name, value in headers
-        if not name.lower().startswith(b"access-control-") and name.lower() not in _REPLACED
-    ]
-    return kept + list(HARDENING_HEADERS)
+def _harden(
+    headers: Iterable[tuple[bytes, bytes]], path: str, frames: SandboxedFrames
+) -> list[tuple[bytes, bytes]]:
+    kept: list[tuple[bytes, bytes]] = []
+    handler_csps: list[bytes] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == _CSP:
+            handler_csps.append(value)
+        elif not lower.startswith(b"access-control-") and lower not in _REPLACED:
+            kept.append((name, value))
+    return kept + frames.hardening(path, handler_csps)
 
 
 async def _respond(response: Response, scope: Scope, receive: Receive, send: Send) -> None:

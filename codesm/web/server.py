@@ -89,6 +89,10 @@ def serve(
     open_browser: bool = True,
     echo: Callable[[str], None] = lambda line: print(line, flush=True),
     sharing: ShareOptions = ShareOptions(),
+    mcp_config: str | None = None,
+    strict_mcp_config: bool = False,
+    notifications: bool | None = None,
+    max_budget_usd: float | None = None,
 ) -> int:
     """Serve `workspace` until interrupted; returns the process exit status."""
     bind = loopback_bind_address(host)
@@ -117,6 +121,10 @@ def serve(
             share_host=lan_host,
             share_controller=sharing.controller,
             share_ttl_s=sharing.ttl_s,
+            mcp_config=mcp_config,
+            strict_mcp_config=strict_mcp_config,
+            notifications=notifications,
+            max_budget_usd=max_budget_usd,
         )
         url = f"http://{_url_host(bind)}:{config.port}/?token={token}"
         echo(f"codesm web: {url}")

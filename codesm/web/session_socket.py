@@ -25,13 +25,23 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from codesm.agent.events import Title
-from codesm.agent.ops import OP_TYPES, Approve, Op, SubmitPrompt, parse_op
+from codesm.agent.ops import (
+    OP_TYPES,
+    Approve,
+    CancelSubagent,
+    Op,
+    SteerSubagent,
+    SubmitPrompt,
+    parse_op,
+)
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
 from codesm.web.commands import COMMANDS, CommandReply, read_command
 from codesm.web.context import WebContext
+from codesm.web.presence_socket import GUEST_NAME, SocketPresence
+from codesm.web.render.diff import DIFF_LAYOUT_COOKIE, diff_layout
 from codesm.web.render.live import SessionRenderer
-from codesm.web.render.panels import panel_fragments, panels
+from codesm.web.render.panels import panel_fragments, panels, tree_mark_fragments
 from codesm.web.roles import Principal, Role, may_send_op
 from codesm.web.session_state import load_renderer, provider_hint, sidebar_sessions
 
@@ -61,13 +71,21 @@ class SessionLink:
         self.outbox: asyncio.Queue[str] = asyncio.Queue(QUEUE_FRAMES)
         self.live = ctx.macros("partials/live.html")
         self.panels = ctx.macros("partials/panels.html")
+        self.files = ctx.macros("partials/files.html")
 
     async def run(self) -> None:
-        renderer = await load_renderer(self.ctx, self.session)
+        layout = diff_layout(self.websocket.cookies.get(DIFF_LAYOUT_COOKIE))
+        renderer = await load_renderer(
+            self.ctx, self.session, diff_layout=layout, for_guest=self.principal.is_guest
+        )
         await self.outbox.put(self._replay(renderer))
+        self.presence = SocketPresence(
+            self.ctx, self.websocket, self.session.id, self.principal, self.outbox
+        )
         tasks = [
             asyncio.create_task(self._send_loop()),
             asyncio.create_task(self._follow(renderer)),
+            asyncio.create_task(self.presence.follow()),
         ]
         receiving = asyncio.create_task(self._receive_loop())
         stopped = asyncio.create_task(self.stop.wait())
@@ -78,6 +96,7 @@ class SessionLink:
             timeout = shares.remaining_s(link_id) if link_id is not None else None
             await asyncio.wait([receiving, stopped], timeout=timeout, return_when="FIRST_COMPLETED")
         finally:
+            self.presence.leave()
             if link_id is not None:
                 shares.detach(link_id, self.stop)
             for task in [*tasks, receiving, stopped]:
@@ -122,6 +141,8 @@ class SessionLink:
                 try:
                     fragments = renderer.apply(stored)
                     fragments += panel_fragments(renderer, stored.event, self.panels)
+                    if self.principal.role is Role.OWNER:  # only the owner's page has the tree
+                        fragments += tree_mark_fragments(renderer, stored.event, self.files)
                     if isinstance(stored.event, Title):
                         fragments.append(await self._sidebar())
                 except Exception:  # one bad event must not end the page's live view
@@ -154,6 +175,9 @@ class SessionLink:
             await self._handle(frame)
 
     async def _handle(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") == GUEST_NAME and may_send_op(self.principal, GUEST_NAME):
+            await self.outbox.put(self.presence.set_name(frame))
+            return await self._flash("clear", "")
         fields = op_fields(frame)
         if fields is None:
             return await self._flash("error", "That action is not supported.")
@@ -170,6 +194,10 @@ class SessionLink:
         if isinstance(op, Approve) and op.remember is not None and self.principal.is_guest:
             # "Always allow" writes rules for the owner's future sessions: owners only.
             return await self._flash("error", NOT_ALLOWED)
+        if isinstance(op, SteerSubagent | CancelSubagent):
+            # Checked in the core: the target must be a running subagent of this very session.
+            problem = await runtime.subagents.control(self.session.id, op)
+            return await self._flash("error" if problem else "clear", problem or "")
         if isinstance(op, SubmitPrompt):
             read = read_command(op, self.session.mode)
             if read is None:

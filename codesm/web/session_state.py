@@ -14,6 +14,7 @@ from codesm.errors import CodesmError
 from codesm.security.redact import Redactor
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext
+from codesm.web.render.diff import DiffLayout
 from codesm.web.render.live import SessionRenderer
 from codesm.web.render.view import StatusView
 from codesm.web.share_preview import PreviewItem, share_preview
@@ -27,9 +28,9 @@ def provider_hint(runtime: Runtime) -> str | None:
         return None
     keys = [key for key, _ in PROVIDER_ENV.values() if key]
     return (
-        f"Set {', '.join(keys[:-1])} or {keys[-1]}, or OLLAMA_HOST for a local Ollama "
-        "(e.g. http://127.0.0.1:11434), then restart `codesm web`; `codesm login anthropic` "
-        "stores a key for you. Sessions, files and history work without one."
+        "Paste a key or a local server's address in the connect dialog (Ctrl+A, /connect), or "
+        f"set {', '.join(keys[:-1])} or {keys[-1]} (or OLLAMA_HOST for a local Ollama) and "
+        "restart `codesm web`. Sessions, files and history work without one."
     )
 
 
@@ -51,8 +52,16 @@ def model_label(runtime: Runtime, model: str | None, mode: str) -> tuple[str, in
     return resolved.info.id, resolved.info.context_window
 
 
-async def load_renderer(ctx: WebContext, session: SessionRecord) -> SessionRenderer:
-    """A renderer with every stored event of `session` folded in (nothing rendered yet)."""
+async def load_renderer(
+    ctx: WebContext,
+    session: SessionRecord,
+    *,
+    diff_layout: DiffLayout = "unified",
+    for_guest: bool = False,
+) -> SessionRenderer:
+    """A renderer with every stored event of `session` folded in (nothing rendered yet);
+    its diffs are shown in `diff_layout`. `for_guest`: streamed text is held back from the
+    page until it cannot be part of a secret."""
     runtime = ctx.runtime
     label, window = model_label(runtime, session.model, session.mode)
     agent = runtime.agents.get(session.id)
@@ -68,7 +77,13 @@ async def load_renderer(ctx: WebContext, session: SessionRecord) -> SessionRende
     def label_of(model: str) -> str:
         return model_label(runtime, model, status.mode)[0]
 
-    renderer = SessionRenderer(ctx.macros("partials/live.html"), status, label_of)
+    renderer = SessionRenderer(
+        ctx.macros("partials/live.html"),
+        status,
+        label_of,
+        diff_layout=diff_layout,
+        hold_for=ctx.guest_redactor if for_guest else None,
+    )
     after = 0
     while True:
         page = await runtime.store.events_after(session.id, after, 2000)
@@ -123,5 +138,6 @@ async def render_share_panel(
             error,
             preview=preview,
             first_share=not links and not issued,
+            visitors=ctx.shares.presence.visitors(session_id),
         )
     )

@@ -6,6 +6,10 @@ its SHA-256 and compares digests in constant time against every live link. The b
 token for an HttpOnly cookie holding it (`?share=` then a redirect, like the owner token), so the
 cookie dies with the link. Links expire (default 8 h) and can be revoked; both end the link's open
 sockets at once through the stop events they registered.
+
+With a store (`restore`), links are also rows of the session database, so a restarted server
+honours the links it handed out before: memory answers every request, the rows are written
+through on issue and revoke, and expired rows are purged when the server starts or issues a link.
 """
 
 from __future__ import annotations
@@ -16,11 +20,19 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import cookie_parser
 
+from codesm.store import ShareLinkRow, ShareLinks
+from codesm.web.presence import (
+    Presence,
+    guest_cookie_header,
+    guest_cookie_name,
+    new_guest_id,
+    valid_guest_id,
+)
 from codesm.web.roles import Principal, Role
 
 DEFAULT_TTL_S = 8 * 3600
@@ -67,18 +79,34 @@ class IssuedLink:
 
 
 class ShareRegistry:
-    """The live share links of one server, in memory only (they end with the server)."""
+    """The share links of one server (and, once restored, of the servers before it)."""
 
     def __init__(
         self, *, port: int, ttl_s: float = DEFAULT_TTL_S, clock: Callable[[], float] = time.time
     ) -> None:
+        self.port = port
         self.ttl_s = ttl_s
         self.clock = clock
         self.cookie_name = f"{COOKIE_PREFIX}{port}"
+        self.presence = Presence(clock=clock)
         self._links: dict[str, ShareLink] = {}
         self._stops: dict[str, set[asyncio.Event]] = {}
+        self._rows: ShareLinks | None = None
 
-    def issue(self, session_id: str, role: Role, *, ttl_s: float | None = None) -> IssuedLink:
+    async def restore(self, rows: ShareLinks, *, project_id: str) -> None:
+        """Keep links in `rows` from now on, and take back the live links of `project_id`
+        that earlier servers saved (expired ones are purged)."""
+        self._rows = rows
+        now = self.clock()
+        await rows.purge_expired(now)
+        for row in await rows.live(now, project_id=project_id):
+            self._links.setdefault(
+                row.id,
+                ShareLink(row.id, Role[row.role.upper()], row.session_id, row.created_at,
+                          row.expires_at, row.token_sha256),
+            )  # fmt: skip
+
+    async def issue(self, session_id: str, role: Role, *, ttl_s: float | None = None) -> IssuedLink:
         if role not in GUEST_ROLES:
             raise ValueError(f"share links are for viewers and controllers, not {role.name}")
         token = secrets.token_urlsafe(32)
@@ -91,7 +119,14 @@ class ShareRegistry:
             expires=now + (self.ttl_s if ttl_s is None else ttl_s),
             token_hash=_digest(token),
         )
+        if self._rows is not None:
+            await self._rows.purge_expired(now)
+            await self._rows.add(
+                ShareLinkRow(link.id, session_id, role.name.lower(), link.token_hash,
+                             link.created, link.expires)
+            )  # fmt: skip
         self._links[link.id] = link
+        self.presence.changed(session_id)
         return IssuedLink(link, token)
 
     def resolve(self, token: str | None) -> ShareLink | None:
@@ -134,14 +169,18 @@ class ShareRegistry:
         link = self._links.get(link_id)
         return max(0.0, link.expires - self.clock()) if link and not link.revoked else 0.0
 
-    def revoke(self, link_id: str) -> bool:
-        """End a link now: its cookie stops working and its open sockets are told to close."""
+    async def revoke(self, link_id: str) -> bool:
+        """End a link now: its cookie stops working and its open sockets are told to close;
+        the revocation is saved before this returns."""
         link = self._links.get(link_id)
         if link is None or link.revoked:
             return False
         link.revoked = True
         for stop in self._stops.pop(link_id, set()):
             stop.set()
+        self.presence.changed(link.session_id)
+        if self._rows is not None:
+            await self._rows.revoke(link_id, self.clock())
         return True
 
     def connected(self, link_id: str) -> int:
@@ -155,6 +194,12 @@ class ShareRegistry:
 
     def detach(self, link_id: str, stop: asyncio.Event) -> None:
         self._stops.get(link_id, set()).discard(stop)
+
+    def guest_id_cookie_header(self, link: ShareLink, headers: Mapping[str, str]) -> str:
+        """The cookie that tells this guest's browser apart in the presence list."""
+        cookies = cookie_parser(headers.get("cookie") or "")
+        guest_id = valid_guest_id(cookies.get(guest_cookie_name(self.port))) or new_guest_id()
+        return guest_cookie_header(self.port, guest_id, int(link.expires - self.clock()))
 
     def set_cookie_header(self, issued_token: str, link: ShareLink) -> str:
         max_age = max(1, int(link.expires - self.clock()))

@@ -110,7 +110,8 @@ def test_slash_commands_and_file_mentions_complete_in_the_composer(
     expect(tasks.locator(".todo")).to_have_count(2)
     expect(tasks.locator(".todo-completed")).to_have_text("● Read src/app.py (completed)")
     expect(tasks).to_contain_text("1/2")
-    expect(page.locator(".msg-user")).to_have_text("Explain @src/app.py")
+    expect(page.locator(".msg-user .msg-text")).to_have_text("Explain @src/app.py")
+    expect(page.locator(".msg-user .attachment")).to_contain_text("src/app.py")
 
     send(page, "/cost")
     expect(page.locator("#flash a[href='/costs']")).to_be_visible()

@@ -84,6 +84,18 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     expect(viewer.locator("#composer")).to_have_count(0)
     expect(viewer.locator(".guest-badge")).to_contain_text("read-only")
 
+    # Presence: the owner's open panel lists the viewer live, then the name the viewer picks
+    # (shown as text, never markup), and marks the owner's own tab.
+    presence = owner.locator("#share-links")
+    expect(presence.locator(".presence-owner")).to_contain_text("this tab")
+    viewer_row = presence.locator(".share-link").first.locator(".presence-row")
+    expect(viewer_row.locator(".presence-name")).to_have_text("guest 1")
+    expect(viewer_row).to_contain_text("viewer · 127.0.0.")
+    viewer.get_by_label("Your name, shown to the owner").fill("Ana <b>bold</b>")
+    viewer.get_by_role("button", name="Set name").click()
+    expect(viewer_row.locator(".presence-name")).to_have_text("Ana <b>bold</b>")
+    expect(viewer.get_by_label("Your name, shown to the owner")).to_have_value("Ana <b>bold</b>")
+
     owner.locator("#share-menu summary").click()
     prompt = owner.get_by_label("Message")
     prompt.fill("Tell the room")
@@ -113,6 +125,9 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     assert owner_problems == [] and viewer_problems == [] and controller_problems == []
 
     owner.locator("#share-menu summary").click()
+    controller_row = owner.locator(".share-link").nth(1).locator(".presence-row")
+    expect(controller_row.locator(".presence-name")).to_have_text("guest 2")
+    expect(controller_row).to_contain_text("controller")
     revoke = owner.locator(".share-link").get_by_role("button", name="Revoke")
     expect(revoke).to_have_count(2)
     revoke.first.click()

@@ -3,7 +3,8 @@
 `python -m tests.support.mcp_oauth_server` serves streamable HTTP on 127.0.0.1 (random port) and
 prints `PORT <n>`. `/authorize` redirects straight back to the client's redirect URI with a code
 (no login page), so a test can follow the redirect instead of a browser. Access tokens live
-`--expires` seconds (default one hour) and are refreshed with the refresh token.
+`--expires` seconds (default one hour) and are refreshed with the refresh token; `--revocation`
+advertises and serves an RFC 7009 revocation endpoint.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import time
 from urllib.parse import urlencode
 
+from mcp.server.auth.handlers.revoke import RevocationRequest
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
@@ -22,9 +24,15 @@ from mcp.server.auth.provider import (
     RefreshToken,
     TokenError,
 )
-from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+# The SDK's revocation request model declares `client_secret: str | None` without a default, so
+# a public client (token_endpoint_auth_method "none") that rightly sends no secret gets 400.
+# RFC 7009 section 2.1 authenticates public clients by client_id alone: accept that here.
+RevocationRequest.model_fields["client_secret"].default = None
+RevocationRequest.model_rebuild(force=True)
 
 
 class AutoConsentProvider:
@@ -122,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--name", default="secure")
     parser.add_argument("--expires", type=int, default=3600)
+    parser.add_argument("--revocation", action="store_true", help="Serve RFC 7009 /revoke.")
     options = parser.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -136,6 +145,7 @@ def main() -> None:
             resource_server_url=f"{base}/mcp",  # type: ignore[arg-type]
             validate_token_resource=False,
             client_registration_options=ClientRegistrationOptions(enabled=True),
+            revocation_options=RevocationOptions(enabled=options.revocation),
         ),
     )
 

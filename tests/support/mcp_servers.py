@@ -19,11 +19,15 @@ def stdio_entry(name: str = "srv", *, behavior: str = "normal", **extra: Any) ->
 
 
 @contextmanager
-def http_server(name: str = "web", *, oauth: bool = False, expires: int = 3600) -> Iterator[str]:
+def http_server(
+    name: str = "web", *, oauth: bool = False, expires: int = 3600, revocation: bool = False
+) -> Iterator[str]:
     """The test server on streamable HTTP on 127.0.0.1; yields its MCP URL. `oauth` serves the
-    OAuth-protected one (`mcp_oauth_server`), whose tokens live `expires` seconds."""
+    OAuth-protected one (`mcp_oauth_server`), whose tokens live `expires` seconds and, with
+    `revocation`, can be revoked (RFC 7009)."""
     if oauth:
         args = ["tests.support.mcp_oauth_server", "--name", name, "--expires", str(expires)]
+        args += ["--revocation"] if revocation else []
     else:
         args = ["tests.support.mcp_test_server", "--transport", "http", "--name", name]
     process = subprocess.Popen(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from anyio.from_thread import BlockingPortal
 from starlette.testclient import TestClient
 
 from codesm.agent.runtime import Runtime
@@ -38,6 +39,13 @@ class ShareApp:
         web = self.client.app_state["web"]
         assert isinstance(web, WebContext)
         return web
+
+    @property
+    def portal(self) -> BlockingPortal:
+        """Runs a coroutine function on the app's event loop (where its store lives)."""
+        portal = self.client.portal
+        assert portal is not None
+        return portal
 
     def owner_headers(self, **extra: str) -> dict[str, str]:
         return {

@@ -186,3 +186,61 @@ def test_headless_command_exits_non_zero_with_a_clear_message_at_the_budget(
     assert done.stdout == ""
     assert "the turn budget of $0.0000 is spent" in done.stderr
     assert "codesm.budget.turn" in done.stderr
+
+
+async def test_a_model_title_counts_against_the_turn_running_when_it_arrives(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    """The title of the first turn is written in the background; here it arrives while the
+    second turn streams, so that turn's budget pays for it and stops before its next call."""
+    free = UsageSpec(input_tokens=0, output_tokens=0)
+    scripted_llm.script(
+        Turn(text="Hello.", usage=free, when="[one]"),
+        Turn(text="Greeting", when="Write a title", delay_s=1.0,
+             usage=UsageSpec(input_tokens=1_000_000, output_tokens=100)),
+        Turn(tool_calls=[ToolCallSpec("list", {"path": "."})], when="[two]", delay_s=3.0,
+             usage=free),
+        Turn(text="Never sent.", when="[two]", usage=free),
+    )  # fmt: skip
+    async with agent_harness(tmp_path, scripted_llm) as h:
+        h.agent.deps.title_with_model = True
+        h.agent.budgets.limits = BudgetLimits(turn_usd=0.1)
+        first = await h.agent.run_turn("[one] hello")
+        second = await asyncio.wait_for(h.agent.run_turn("[two] list the files"), 20)
+        events = [s.event for s in await h.events()]
+        rows = await h.store.db.fetchall("SELECT agent, turn_id, cost_usd FROM usage")
+    title = [e for e in events if isinstance(e, Usage) and e.agent == "title"]
+    assert len(title) == 1 and title[0].cost_usd > 0.1
+    assert title[0].turn_id == second.turn_id != first.turn_id
+    assert ("title", second.turn_id) in [(r["agent"], r["turn_id"]) for r in rows]
+    assert second.status == "paused" and second.budget_exceeded
+    assert "turn budget" in (second.reason or "")
+    assert second.cost_usd == pytest.approx(title[0].cost_usd)
+    assert len(scripted_llm.completion_requests()) == 3  # "Never sent." was never asked for
+
+
+async def test_a_model_title_after_the_turn_counts_for_that_turn_and_the_session(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    free = UsageSpec(input_tokens=0, output_tokens=0)
+    scripted_llm.script(
+        Turn(text="Hello.", usage=free, when="[one]"),
+        Turn(text="Greeting", when="Write a title",
+             usage=UsageSpec(input_tokens=1_000_000, output_tokens=100)),
+        Turn(text="Never sent.", usage=free, when="[two]"),
+    )  # fmt: skip
+    async with agent_harness(tmp_path, scripted_llm) as h:
+        h.agent.deps.title_with_model = True
+        first = await h.agent.run_turn("[one] hello")
+        assert h.agent._title_task is not None
+        await asyncio.wait_for(h.agent._title_task, 10)
+        title = next(
+            s.event for s in await h.events() if isinstance(s.event, Usage) and s.event.agent
+        )
+        assert h.agent.turn_budget is not None
+        assert h.agent.turn_budget.cost_usd == pytest.approx(title.cost_usd)
+        h.agent.budgets.limits = BudgetLimits(session_usd=title.cost_usd / 2)
+        second = await asyncio.wait_for(h.agent.run_turn("[two] again"), 20)
+    assert title.agent == "title" and title.turn_id == first.turn_id
+    assert second.budget_exceeded and "session budget" in (second.reason or "")
+    assert len(scripted_llm.completion_requests()) == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codesm.threads.share import share_dir
-from tests.support.scripted_llm import ScriptedLLMServer, Turn
+from tests.support.scripted_llm import ScriptedLLMServer, Turn, UsageSpec
 from tests.unit.cli_support import codesm, conversation, seed
 
 
@@ -181,14 +181,73 @@ def test_handoff_starts_the_new_thread_headless(
     workspace: Path, llm_env: ScriptedLLMServer
 ) -> None:
     (tid,) = seed(workspace, [("Parser", conversation("Make it fast", "Done half."))])
-    llm_env.script(Turn(text="Picking up from the handoff."))
+    llm_env.script(Turn(text="Goal: a fast parser."), Turn(text="Picking up from the handoff."))
     result = codesm("threads", "handoff", tid, "--goal", "Finish the speedup", "--no-edit")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Picking up from the handoff.\n"
-    sent = json.dumps(llm_env.completion_requests()[0].body["messages"])
-    assert "Finish the speedup" in sent
+    sent = json.dumps(llm_env.completion_requests()[1].body["messages"])
+    assert "Finish the speedup" in sent and "Goal: a fast parser." in sent
     titles = [row["title"] for row in json.loads(codesm("threads", "list", "--json").stdout)]
     assert "Handoff: Parser" in titles
+
+
+SUMMARY = (
+    "Goal: make the parser fast without changing its API.\n"
+    "Decisions: memoise the tokenizer; keep parse() signature.\n"
+    "Relevant files: app.py (the entry point)."
+)
+
+
+def test_handoff_asks_the_rush_model_for_a_summary_of_the_transcript(
+    workspace: Path, llm_env: ScriptedLLMServer
+) -> None:
+    events = [
+        *conversation("Make the parser fast", "Parser is 2x faster.", tool_output="lexer.py"),
+        *conversation("Keep the public API unchanged", "Kept it."),
+    ]
+    (tid,) = seed(workspace, [("Parser", events)])
+    before = json.loads(codesm("threads", "list", "--json").stdout)[0]["cost_usd"]
+    llm_env.script(Turn(text=SUMMARY, usage=UsageSpec(input_tokens=2000, output_tokens=200)))
+    result = codesm("threads", "handoff", tid, "--print")
+    assert result.exit_code == 0, result.stderr
+    assert f"Summary of the previous thread:\n{SUMMARY}" in result.stdout
+    assert "Goal:\nMake the parser fast" in result.stdout
+    assert "Files already changed:\n- app.py" in result.stdout
+    (request,) = llm_env.completion_requests()
+    sent = json.dumps(request.body)
+    for part in ("Make the parser fast", "Keep the public API unchanged", "Parser is 2x faster.",
+                 "lexer.py", "Kept it."):  # fmt: skip
+        assert part in sent, part
+    assert "haiku" in request.body["model"]
+    after = json.loads(codesm("threads", "list", "--json").stdout)[0]
+    assert after["cost_usd"] > before and after["messages"] == 4  # cost counted, log untouched
+
+
+def test_handoff_without_a_provider_keeps_the_log_draft_and_says_why(workspace: Path) -> None:
+    (tid,) = seed(workspace, [("Parser", conversation("Make it fast", "Done half."))])
+    result = codesm("threads", "handoff", tid, "--print")
+    assert result.exit_code == 0
+    assert "no model to summarise with" in result.stderr
+    assert "without a model summary" in result.stderr
+    assert "Where the previous thread got to:\nDone half." in result.stdout
+    assert "Summary of the previous thread" not in result.stdout
+
+
+def test_handoff_offline_keeps_the_log_draft_and_says_why(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "x")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{closed}")
+    (tid,) = seed(workspace, [("Parser", conversation("Make it fast", "Done half."))])
+    result = codesm("threads", "handoff", tid, "--print")
+    assert result.exit_code == 0
+    assert "could not be reached" in result.stderr
+    assert "Where the previous thread got to:\nDone half." in result.stdout
 
 
 def test_continue_with_execute_runs_in_the_same_thread(
@@ -214,7 +273,7 @@ def test_continue_without_execute_and_without_a_terminal_points_to_x(workspace: 
 
 def test_share_explains_that_lan_sharing_is_not_running(workspace: Path) -> None:
     (tid,) = seed(workspace, [("t", conversation("a", "b"))])
-    result = codesm("threads", "share", tid)
+    result = codesm("--visibility", "workspace", "threads", "share", tid)
     assert result.exit_code == 1
     assert "codesm web --share" in result.stderr and f"threads markdown {tid}" in result.stderr
 
@@ -227,7 +286,30 @@ def test_share_prints_the_link_a_running_server_advertises(workspace: Path) -> N
     url = "http://192.168.1.5:8123/v/{session_id}?t=abc"
     (share_dir() / "1.json").write_text(json.dumps({"pid": os.getpid(), "session_url": url}))
     private = codesm("threads", "share", tid)
-    assert private.exit_code == 1 and "--visibility workspace" in private.stderr
+    assert private.exit_code == 1 and private.stdout == ""
+    assert "is private, so it has no share link" in private.stderr
+    assert "--visibility workspace" in private.stderr
     shared = codesm("--visibility", "workspace", "threads", "share", tid)
     assert shared.exit_code == 0
     assert shared.stdout.strip() == f"http://192.168.1.5:8123/v/{tid}?t=abc"
+    # The visibility is stored with the thread: later shares need no flag.
+    again = codesm("threads", "share", tid)
+    assert again.exit_code == 0 and again.stdout.strip() == shared.stdout.strip()
+    (row,) = json.loads(codesm("threads", "list", "--json").stdout)
+    assert row["visibility"] == "workspace"
+    assert codesm("--visibility", "private", "threads", "share", tid).exit_code == 1
+    (row,) = json.loads(codesm("threads", "list", "--json").stdout)
+    assert row["visibility"] == "private"
+
+
+def test_visibility_is_stored_with_new_threads(workspace: Path, llm_env: ScriptedLLMServer) -> None:
+    private = codesm("threads", "new").stdout.strip()
+    shared = json.loads(codesm("--visibility", "workspace", "threads", "new", "--json").stdout)
+    llm_env.script(Turn(text="ok"))
+    assert codesm("--visibility", "workspace", "-x", "hello").exit_code == 0
+    rows = {
+        row["id"]: row["visibility"]
+        for row in json.loads(codesm("threads", "list", "--json").stdout)
+    }
+    assert rows[private] == "private" and rows[shared["id"]] == "workspace"
+    assert sorted(rows.values()) == ["private", "workspace", "workspace"]

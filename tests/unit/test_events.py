@@ -96,6 +96,22 @@ EVENT_EXAMPLES: list[ev.Event] = [
         steps=2,
         summary="auth.py, session.py",
     ),
+    ev.SubagentProgress(
+        turn_id="t1",
+        call_id="c5",
+        child_session_id="s3",
+        parent_child_session_id="s2",
+        subagent_type="researcher",
+        model="claude-haiku-5-5",
+        description="Read the auth tests",
+        depth=2,
+        step=3,
+        activity="running grep 'login'",
+        elapsed_s=4.2,
+        input_tokens=5200,
+        output_tokens=310,
+        cost_usd=0.0031,
+    ),
 ]
 
 OP_EXAMPLES: list[ops.Op] = [
@@ -112,6 +128,8 @@ OP_EXAMPLES: list[ops.Op] = [
     ops.ShowContext(),
     ops.UndoChange(change_id="ch1"),
     ops.RedoChange(),
+    ops.SteerSubagent(child_session_id="s2", text="also check the tests"),
+    ops.CancelSubagent(child_session_id="s2"),
 ]
 
 
@@ -194,3 +212,11 @@ def test_paired_events_expose_their_call_id_and_turn_id() -> None:
         None,
         None,
     )
+
+
+def test_events_logged_before_steering_and_progress_existed_still_replay() -> None:
+    old = ev.parse_event({"type": "user_message", "turn_id": "t1", "text": "fix it"})
+    assert isinstance(old, ev.UserMessage) and old.steering is False
+    started = {"type": "subagent_started", "turn_id": "t1", "call_id": "c5",
+               "child_session_id": "s2", "subagent_type": "finder", "model": "m"}  # fmt: skip
+    assert isinstance(ev.parse_event(started), ev.SubagentStarted)

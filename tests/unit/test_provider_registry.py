@@ -9,6 +9,8 @@ from codesm.agent.providers.anthropic import AnthropicProvider
 from codesm.agent.providers.ollama import OllamaProvider
 from codesm.agent.providers.openai import OpenAIProvider
 from codesm.agent.providers.registry import DEFAULT_MODELS, providers_from_env
+from codesm.agent.runtime import build_model_registry
+from codesm.config.settings import Settings
 from codesm.errors import ConfigError, ModelUnavailableError
 
 
@@ -99,3 +101,21 @@ async def test_the_factory_builds_the_adapter_for_each_provider():
         provider = create_provider(ProviderConfig(name, api_key="k", base_url="http://127.0.0.1:9"))
         assert isinstance(provider, adapter) and provider.name == name
         await provider.aclose()
+
+
+def test_a_local_server_is_enabled_by_its_address_and_its_model_becomes_the_default():
+    env = {
+        "OPENAI_COMPATIBLE_BASE_URL": "http://127.0.0.1:1234/v1",
+        "OPENAI_COMPATIBLE_API_KEY": "sk-local",
+        "OPENAI_COMPATIBLE_MODEL": "qwen2.5-coder",
+        "OPENAI_API_KEY": "",
+    }
+    assert providers_from_env({"OPENAI_COMPATIBLE_API_KEY": "sk-local"}) == {}
+    registry = build_model_registry(Settings(), env)
+    for mode in ("smart", "rush"):
+        resolved = registry.resolve(None, mode)
+        assert (resolved.info.id, resolved.provider.name) == ("qwen2.5-coder", "openai-compatible")
+    assert resolved.provider == ProviderConfig(
+        "openai-compatible", "sk-local", "http://127.0.0.1:1234/v1"
+    )
+    assert registry.resolve("qwen2.5-coder").provider.name == "openai-compatible"

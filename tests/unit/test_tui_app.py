@@ -252,7 +252,7 @@ async def test_a_subagents_own_tool_calls_are_nested_under_its_line(
             task_view.collapsed = False
             await pilot.pause()
             shown = screen_text(app)
-            assert "↳ ✓ researcher" in shown
+            assert "↳ 1 ✓ researcher" in shown
             assert "✓  read  a.txt" in shown and "✓  grep  alpha" in shown
             assert len(app.query(ToolCallView)) == 1  # not shown as the parent's own calls
             parent_events = [s.event for s in await runtime.store.events_after(app.session.id)]

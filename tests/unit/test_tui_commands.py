@@ -14,6 +14,7 @@ from codesm.agent.events import BudgetWarning, Compaction, ContextReport, ModelC
 from codesm.config.credentials import load_credentials
 from codesm.tui.app import CodesmApp
 from codesm.tui.chat import AssistantView, NoticeView
+from codesm.tui.context import ContextScreen
 from codesm.tui.pickers import ChoiceScreen, ConnectScreen
 from codesm.tui.status import StatusBar
 from codesm.tui.tools import ChangeView
@@ -145,13 +146,17 @@ async def test_context_shows_what_fills_the_window_and_cost_what_was_spent(
         async with app.run_test(size=SIZE) as pilot:
             await first_turn(pilot, scripted_llm)
             await type_prompt(pilot, "/context")
-            await wait_for(pilot, lambda: any("context of" in t for t in notices(app)))
-            report = [e for e in await stored_events(app) if isinstance(e, ContextReport)]
-            assert len(report) == 1
+            await wait_for(pilot, lambda: isinstance(app.screen, ContextScreen))
+            reports = [e for e in await stored_events(app) if isinstance(e, ContextReport)]
+            assert [r.trigger for r in reports] == ["step", "command"]
+            await pilot.pause(0.2)
             shown = screen_text(app)
-            assert "context of claude-sonnet-5-5" in shown
-            for part in ("system prompt", "tool schemas", "history"):
+            assert "Context of claude-sonnet-5-5" in shown
+            for part in ("System prompt", "Tool schemas (built-in)", "User messages", "Free"):
                 assert part in shown
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ContextScreen))
+            assert any("context of claude-sonnet-5-5" in t for t in notices(app))
             await type_prompt(pilot, "/cost")
             await wait_for(pilot, lambda: any("cost of this session" in t for t in notices(app)))
             cost = next(t for t in notices(app) if "cost of this session" in t)
@@ -287,6 +292,9 @@ async def test_budget_warnings_and_context_reports_show_as_notices(
                 ),
             )
             await wait_for(pilot, lambda: any("context of" in t for t in notices(app)))
+            await wait_for(pilot, lambda: isinstance(app.screen, ContextScreen))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ContextScreen))
             shown = screen_text(app)
             assert "$1.60 spent is at 80% of the session limit of $2.00" in shown
             assert "$5.50 spent exceeded the daily limit of $5.00" in shown

@@ -112,7 +112,16 @@ def test_the_workspace_defaults_to_the_current_directory(
     assert calls == [
         (
             tmp_path,
-            {"host": "127.0.0.1", "port": 8123, "open_browser": False, "sharing": ShareOptions()},
+            {
+                "host": "127.0.0.1",
+                "port": 8123,
+                "open_browser": False,
+                "sharing": ShareOptions(),
+                "mcp_config": None,
+                "strict_mcp_config": False,
+                "notifications": None,
+                "max_budget_usd": None,
+            },
         )
     ]
 

@@ -104,7 +104,8 @@ def test_cors_and_weaker_csp_headers_from_a_handler_are_replaced(client: TestCli
     assert not [h for h in response.headers if h.lower().startswith("access-control-")]
     assert response.headers.get_list("content-security-policy") == [
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'"
     ]
 
 

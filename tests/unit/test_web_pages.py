@@ -129,6 +129,8 @@ def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(
         "/static/js/composer.js",
         "/static/js/palette.js",
         "/static/js/review.js",
+        "/static/js/tree.js",
+        "/static/js/mermaid.js",
     ]
     assert not [a for t, a in tags if "style" in a or any(k.startswith("on") for k in a)]
 

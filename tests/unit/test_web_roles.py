@@ -4,6 +4,7 @@ links' lifecycle (exchange, wrong tokens, expiry, revocation)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
@@ -16,7 +17,7 @@ from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
 from codesm.agent.ops import OP_TYPES
-from codesm.web.roles import OP_ROLES, ROUTE_ROLES, Role, route_keys
+from codesm.web.roles import OP_ROLES, ROUTE_ROLES, SOCKET_MESSAGES, Role, route_keys
 from codesm.web.session_socket import NOT_ALLOWED
 from codesm.web.sharing import guest_csrf_token
 from tests.unit.share_support import (
@@ -57,7 +58,7 @@ def sample_path(path: str, session_id: str) -> str:
 
 def test_every_route_and_op_has_exactly_one_entry_in_the_role_table(web: ShareApp) -> None:
     assert route_keys(web.client.app.routes) == set(ROUTE_ROLES)  # type: ignore[attr-defined]
-    assert set(OP_TYPES) == set(OP_ROLES)
+    assert set(OP_TYPES) | SOCKET_MESSAGES == set(OP_ROLES)
 
 
 def test_every_route_answers_each_role_as_the_table_says(web: ShareApp) -> None:
@@ -139,7 +140,7 @@ def test_every_op_is_refused_or_let_through_per_role_as_the_table_says(web: Shar
         csrf = headers["x-csrf-token"]
         with web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=headers) as ws:
             ws.receive_text()
-            for op_type in sorted(OP_TYPES):
+            for op_type in sorted(OP_ROLES):
                 # A bogus field: an op that gets past authorisation fails to parse, harmlessly.
                 ws.send_text(frame(csrf, type=op_type, zz_not_a_field="1"))
                 refused = NOT_ALLOWED in read_flash(ws)
@@ -207,7 +208,8 @@ def test_revoking_a_link_closes_its_socket_at_once_and_its_cookie_gets_403(
 def test_an_expired_link_closes_its_socket_and_gets_403(web: ShareApp) -> None:
     sid = web.new_session()
     web.share(sid)  # sharing on: the LAN name is served
-    issued = web.ctx.shares.issue(sid, Role.CONTROLLER, ttl_s=0.6)
+    issue = functools.partial(web.ctx.shares.issue, sid, Role.CONTROLLER, ttl_s=0.6)
+    issued = web.portal.call(issue)
     headers = guest_headers(issued.token)
     with web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=headers) as ws:
         ws.receive_text()

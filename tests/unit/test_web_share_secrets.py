@@ -51,7 +51,7 @@ def test_eight_canary_secrets_never_reach_guests_logs_or_exports(
     scripted_llm.script(
         Turn(text="Reading.", tool_calls=[ToolCallSpec("read", {"path": "leak.txt"}, id="c1")]),
         Turn(text=f"Found {ANTHROPIC_SHAPED}, {GITHUB_SHAPED} and {PROVIDER_KEY}."),
-        Turn(text="Secrets title"),
+        Turn(text="Secrets title", when="Write a title"),
     )
     surfaces: dict[str, str] = {}
     with share_app(workspace, None, env=env) as web:
@@ -119,7 +119,7 @@ def test_guests_see_the_home_directory_as_a_tilde_while_the_owner_sees_the_full_
     scripted_llm.script(
         Turn(text="Reading.", tool_calls=[ToolCallSpec("read", {"path": "where.txt"}, id="c1")]),
         Turn(text=f"It is {workspace}/where.txt under {home}."),
-        Turn(text="Home title"),
+        Turn(text="Home title", when="Write a title"),
     )
     with share_app(workspace, None, env=env) as web:
         sid = web.new_session()

@@ -220,3 +220,44 @@ def test_every_other_renderer_keeps_the_payload_as_text(
 def test_ids_chosen_by_a_model_are_safe_in_selectors() -> None:
     for payload in PAYLOADS:
         assert dom_id("tool", payload).replace("-", "").replace("_", "").isalnum()
+
+
+def share_fragments(text: str, env_macros: Any) -> dict[str, str]:
+    """The owner's Shares panel fed `text` where a session, a guest or a secret could put it: the
+    redaction preview (sampled from model and tool output), guest names in the presence list,
+    and the guest's own name field."""
+    from codesm.security.redact import Redactor
+    from codesm.web.presence import Visitor
+    from codesm.web.roles import Role
+    from codesm.web.share_preview import PreviewItem, sample
+    from codesm.web.sharing import ShareLink
+
+    redactor = Redactor(["CANARYsecret01"])
+    preview = [
+        PreviewItem("Last assistant message", sample(f"{text} CANARYsecret01 {text}", redactor)),
+        PreviewItem(f"Last tool output ({text})", sample(text, redactor, tail=True)),
+    ]
+    link = ShareLink("abc123", Role.VIEWER, "s1", 0.0, 3600.0, b"")
+    guest = Visitor(1, "s1", Role.VIEWER, "abc123", "b", text, 0.0, label=text)
+    owner = Visitor(2, "s1", Role.OWNER, None, "o", "127.0.0.1", 0.0, label="you (owner)")
+    shares = env_macros
+    return {
+        "share preview": str(shares.panel("s1", [], [], None, 8000, None, preview=preview,
+                                          first_share=True)),
+        "presence list": str(shares.link_list([link], [guest, owner], 2, True)),
+        "guest name field": str(shares.guest_name_form(text)),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_share_panel_fragments_keep_the_payload_as_text(payload: str) -> None:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
+    )
+    env.globals.update(csrf_token="t")
+    shares = env.get_template("partials/shares.html").module
+    harmless = share_fragments("harmless", shares)
+    hostile = share_fragments(payload, shares)
+    for place, html in hostile.items():
+        assert executable_constructs(html, trusted_attrs=True) == [], place
+        assert shape(html) == shape(harmless[place]), place

@@ -27,9 +27,20 @@ PROVIDER_ENV: dict[ProviderName, tuple[str | None, str | None]] = {
     "openrouter": ("OPENROUTER_API_KEY", None),
     "gemini": ("GEMINI_API_KEY", None),
     "ollama": (None, "OLLAMA_HOST"),
-    "openai-compatible": (None, None),
+    "openai-compatible": (None, "OPENAI_COMPATIBLE_BASE_URL"),
 }
 """(key variable, base URL variable) per provider."""
+
+LOCAL_PROVIDERS: tuple[ProviderName, ...] = ("ollama", "openai-compatible")
+"""Providers enabled by a base URL alone: a server on this machine or the LAN, a key optional."""
+OPTIONAL_KEY_ENV: dict[ProviderName, str] = {"openai-compatible": "OPENAI_COMPATIBLE_API_KEY"}
+"""A key some OpenAI-compatible servers want (vLLM `--api-key`, a gateway)."""
+MODEL_ENV: dict[ProviderName, str] = {
+    "ollama": "OLLAMA_MODEL",
+    "openai-compatible": "OPENAI_COMPATIBLE_MODEL",
+}
+"""The model a local server serves, used for both modes (a local server names its own models)."""
+_URL_EXAMPLE = {"ollama": "http://127.0.0.1:11434", "openai-compatible": "http://127.0.0.1:1234/v1"}
 
 
 @dataclass(frozen=True)
@@ -124,11 +135,27 @@ def providers_from_env(env: Mapping[str, str] | None = None) -> dict[ProviderNam
     env = os.environ if env is None else env
     configured: dict[ProviderName, ProviderConfig] = {}
     for name, (key_var, url_var) in PROVIDER_ENV.items():
+        key_var = key_var or OPTIONAL_KEY_ENV.get(name)
         key = env.get(key_var) if key_var else None
         url = env.get(url_var) if url_var else None
-        if key or (name == "ollama" and url):
+        if (name in LOCAL_PROVIDERS and url) or (name not in LOCAL_PROVIDERS and key):
             configured[name] = ProviderConfig(name, api_key=key or None, base_url=url or None)
     return configured
+
+
+def local_models(
+    providers: Mapping[ProviderName, ProviderConfig], env: Mapping[str, str]
+) -> tuple[list[ModelInfo], dict[ProviderName, dict[AgentMode, str]]]:
+    """Models named by `OLLAMA_MODEL` / `OPENAI_COMPATIBLE_MODEL` for configured local servers,
+    and the defaults they become (the same model for smart and rush)."""
+    models: list[ModelInfo] = []
+    defaults: dict[ProviderName, dict[AgentMode, str]] = {}
+    for name, variable in MODEL_ENV.items():
+        model = env.get(variable, "").strip()
+        if name in providers and model:
+            models.append(_unknown(model, name))
+            defaults[name] = {"smart": model, "rush": model}
+    return models, defaults
 
 
 def how_to_enable(provider: ProviderName) -> str:
@@ -136,7 +163,7 @@ def how_to_enable(provider: ProviderName) -> str:
     if key_var:
         return f"set {key_var}"
     if url_var:
-        return f"set {url_var} (e.g. http://127.0.0.1:11434)"
+        return f"set {url_var} (e.g. {_URL_EXAMPLE.get(provider, 'http://127.0.0.1:8080')})"
     return f"configure a base URL for the {provider} provider in settings"
 
 
@@ -160,6 +187,14 @@ class ModelRegistry:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ModelRegistry:
         return cls(providers_from_env(env))
+
+    def update_from(self, other: ModelRegistry) -> None:
+        """Take `other`'s providers, models and prices in place: every agent holds this registry,
+        so a provider connected while the server runs is usable by the next model call."""
+        self.providers = dict(other.providers)
+        self._models = list(other._models)
+        self._defaults = other._defaults
+        self.prices = dict(other.prices)
 
     def models(self) -> list[ModelInfo]:
         return list(self._models)

@@ -4,6 +4,8 @@
 - `router`: picks a kind for `auto`;
 - `guards`: read-only permissions and approvals mirrored into the parent session;
 - `runner`: one subagent run (child session, events, cancellation, cost roll-up);
+- `child`: the subagent's agent (steered mid-run, stopped on its own); `control`: the ops that
+  steer or stop one from an ancestor session; `progress`: its live progress in the parent;
 - `orchestration`: parallel, staged and pipelined runs, and the report the parent model reads;
 - `tools`: `task`, `parallel_tasks`, `orchestrate`, `pipeline`.
 
@@ -12,7 +14,8 @@ The programmatic API is `codesm.agent.orchestrator`.
 
 from __future__ import annotations
 
-from codesm.agent.subagents.runner import SubagentAgent, SubagentHost, SubagentRunner
+from codesm.agent.subagents.child import SubagentAgent
+from codesm.agent.subagents.runner import SubagentHost, SubagentRunner
 from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 from codesm.agent.subagents.types import SUBAGENT_TYPES, SubagentType
 from codesm.store import Store, UsageTotals

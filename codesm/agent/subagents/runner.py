@@ -7,8 +7,11 @@ The parent session gets a `subagent_started` / `subagent_finished` pair carrying
 `call_id`; the child session has its own, ordinary event log. Approvals inside a subagent are
 mirrored into its ancestors (see `guards`). Cancelling (the parent's cancel, or `fail_fast`) stops
 the child's provider stream and tool calls; a child that does not stop within a grace period has
-its task cancelled. The child's cost (its own subagents included) is added to the parent turn's
-budget, so per-turn cost limits count it.
+its task cancelled. Each of the child's model calls (its own subagents' included) is charged to
+the parent turn's budget as it is made and goes through that turn's budget gate, so per-turn cost
+limits and `codesm.budget.*` count it at once and a spent budget pauses the whole run. While it
+runs, its progress (step, activity, tokens, cost) is reported into the parent session (see
+`progress`); it can be steered and stopped on its own (see `child` and `control`).
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from codesm.agent.events import SubagentFinished, SubagentStarted, SubagentStatu
 from codesm.agent.guard import TurnBudget, TurnLimits
 from codesm.agent.messages import ToolSpec, UsageReport
 from codesm.agent.model_step import usage_event
-from codesm.agent.ops import Op, SubmitPrompt
+from codesm.agent.ops import CancelSubagent, SteerSubagent
 from codesm.agent.permissions.engine import PermissionEngine
 from codesm.agent.providers.registry import AgentMode, ResolvedModel
+from codesm.agent.subagents.child import SubagentAgent
+from codesm.agent.subagents.control import NOT_RUNNING, control_subagent
 from codesm.agent.subagents.guards import (
     ChildApprovalBroker,
     ReadOnlyPermissions,
     mirrors_for_child,
 )
+from codesm.agent.subagents.progress import ProgressReporter
 from codesm.agent.subagents.router import OnUsage, SubagentRouter
 from codesm.agent.subagents.tasks import ParentRef, TaskResult, TaskSpec
 from codesm.agent.subagents.types import (
@@ -60,42 +66,6 @@ CANCEL_GRACE_S = 5.0
 SUMMARY_CHARS = 300
 
 SystemPromptFactory = Callable[[SubagentType, Sequence[ToolSpec]], str]
-
-
-class SubagentAgent(Agent):
-    """A subagent's agent. A prompt sent to it while it runs (steering) is queued and run as a
-    follow-up turn before its result goes back to the parent."""
-
-    def __init__(
-        self,
-        deps: AgentDeps,
-        *,
-        session_id: str,
-        root: Path,
-        mode: str = "smart",
-        model: str | None = None,
-        interactive: bool = True,
-        agent_name: str | None = None,
-        depth: int = 1,
-    ) -> None:
-        super().__init__(
-            deps,
-            session_id=session_id,
-            root=root,
-            mode=mode,
-            model=model,
-            interactive=interactive,
-            agent_name=agent_name,
-        )
-        self.depth = depth
-        self.steering: list[str] = []
-        self.in_task = False
-
-    async def handle(self, op: Op) -> None:
-        if isinstance(op, SubmitPrompt) and self.in_task:
-            self.steering.append(op.text)
-            return
-        await super().handle(op)
 
 
 @dataclass
@@ -148,6 +118,13 @@ class SubagentRunner:
 
     def host(self, session_id: str, *, depth: int = 0, agent: Agent | None = None) -> SubagentHost:
         return SubagentHost(self, session_id, depth, agent)
+
+    async def control(self, session_id: str, op: SteerSubagent | CancelSubagent) -> str | None:
+        """Steer or stop a running subagent of `session_id` (any depth); the problem, or None."""
+        child = self.agents.get(op.child_session_id)
+        if child is None:
+            return NOT_RUNNING
+        return await control_subagent(self.agents, child.deps.store, session_id, op)
 
     # --- building child agents ---------------------------------------------------------------
 
@@ -244,8 +221,6 @@ class SubagentRunner:
         except CodesmError as exc:
             result.status, result.error = "failed", str(exc)
         result.duration_s = time.monotonic() - started
-        if parent.budget is not None:
-            parent.budget.cost_usd += result.cost_usd
         return result
 
     async def _run(
@@ -288,6 +263,7 @@ class SubagentRunner:
         agent = self.build_agent(
             record, kind, depth=parent.depth + 1, template=template, parent=parent, limits=limits
         )
+        agent.parent_budget = parent.budget  # its calls count against the parent turn's budgets
         await template.hub.publish(
             parent.session_id,
             SubagentStarted(
@@ -304,9 +280,16 @@ class SubagentRunner:
         )
         result.status = "running"
         started = time.monotonic()
+        reporter = ProgressReporter(
+            template.hub, parent.session_id, parent.turn_id, parent.call_id, record.id,
+            kind.name, resolved.info.id, result.description, parent.depth + 1,
+        )  # fmt: skip
+        reporter.start()
         try:
             outcome = await self._drive(agent, spec.prompt, cancel, result)
+            await reporter.finish(await template.store.events.last_seq(record.id))
         finally:
+            await reporter.close()
             await agent.aclose()
         result.text = outcome.text
         result.status = _status(outcome)
@@ -354,7 +337,11 @@ class SubagentRunner:
     async def _drive(
         self, agent: SubagentAgent, prompt: str, cancel: asyncio.Event, result: TaskResult
     ) -> TurnOutcome:
-        """Run the prompt (and any steering follow-ups); stop the child when `cancel` is set."""
+        """Run the prompt (and any steering that came after its last step, as a follow-up);
+        stop the child when `cancel` (its group's) or its own `stopped` is set."""
+
+        def stopping() -> bool:
+            return cancel.is_set() or agent.stopped.is_set()
 
         async def turns() -> TurnOutcome:
             agent.in_task = True
@@ -362,10 +349,8 @@ class SubagentRunner:
                 outcome = await agent.run_turn(prompt)
                 result.cost_usd += outcome.cost_usd
                 result.steps += outcome.steps
-                while agent.steering and outcome.status == "completed" and not cancel.is_set():
-                    follow_up = "\n\n".join(agent.steering)
-                    agent.steering.clear()
-                    outcome = await agent.run_turn(follow_up)
+                while agent.steering_pending and outcome.status == "completed" and not stopping():
+                    outcome = await agent.run_turn(agent.take_steering())
                     result.cost_usd += outcome.cost_usd
                     result.steps += outcome.steps
                 return outcome
@@ -373,9 +358,9 @@ class SubagentRunner:
                 agent.in_task = False
 
         run = asyncio.create_task(turns())
-        stop = asyncio.create_task(cancel.wait())
+        stops = {asyncio.create_task(cancel.wait()), asyncio.create_task(agent.stopped.wait())}
         try:
-            await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({run, *stops}, return_when=asyncio.FIRST_COMPLETED)
             if not run.done():
                 await self._stop(agent, run)
             return await run
@@ -383,7 +368,8 @@ class SubagentRunner:
             await self._stop(agent, run)
             raise
         finally:
-            stop.cancel()
+            for stop in stops:
+                stop.cancel()
 
     async def _stop(self, agent: SubagentAgent, run: asyncio.Task[TurnOutcome]) -> None:
         deadline = time.monotonic() + self.cancel_grace_s
@@ -401,6 +387,8 @@ class SubagentRunner:
         async def record(usage: UsageReport, resolved: ResolvedModel) -> None:
             event = usage_event(usage, resolved, turn_id=parent.turn_id or "", agent="router")
             result.cost_usd += event.cost_usd
+            if parent.budget is not None:
+                parent.budget.charge(event.cost_usd)
             if parent.turn_id:
                 await hub.publish(parent.session_id, event)
 

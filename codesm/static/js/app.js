@@ -17,10 +17,10 @@ document.addEventListener("htmx:wsClose", () => {
   }
 });
 
-// After the composer's frame is sent, empty it for the next message.
+// After the composer's (or a subagent steer box's) frame is sent, empty it for the next message.
 document.addEventListener("htmx:wsAfterSend", (event) => {
   const form = event.target.closest?.("form");
-  if (form && form.id === "composer") {
+  if (form && (form.id === "composer" || form.classList.contains("subagent-steer"))) {
     form.reset();
   }
 });
@@ -69,8 +69,30 @@ document.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "b") {
     event.preventDefault();
     toggle("sidebar", "toggle-sidebar");
+    return;
+  }
+  // Ctrl+N and Ctrl+T reach the page only where the browser does not keep them (app windows,
+  // kiosk, headless); Alt+N and Alt+T work everywhere. `code`, not `key`: Option+N on a Mac
+  // types a dead key.
+  const shortcut = appShortcut(event);
+  if (shortcut === "n" && document.getElementById("new-session")) {
+    event.preventDefault();
+    document.getElementById("new-session").click();
+  } else if (shortcut === "t") {
+    event.preventDefault();
+    cycleTheme();
   }
 });
+
+function appShortcut(event) {
+  if (event.isComposing || event.shiftKey || event.repeat) {
+    return null;
+  }
+  const letter = /^Key([NT])$/.exec(event.code)?.[1]?.toLowerCase();
+  const withCtrl = (event.ctrlKey || event.metaKey) && !event.altKey;
+  const withAlt = event.altKey && !event.ctrlKey && !event.metaKey;
+  return letter && (withCtrl || withAlt) ? letter : null;
+}
 
 function toggle(paneId, buttonId) {
   const app = document.getElementById("app");
@@ -78,15 +100,44 @@ function toggle(paneId, buttonId) {
   document.getElementById(buttonId)?.setAttribute("aria-expanded", String(!hidden));
 }
 
-const THEMES = ["system", "light", "dark"];
+// Themes live in this browser (localStorage): system (the OS setting), light, dark and high
+// contrast, cycled by the ◐ button, Ctrl+T / Alt+T and `/theme`.
+const THEMES = ["system", "light", "dark", "contrast"];
+const THEME_LABELS = { system: "system", light: "light", dark: "dark", contrast: "high contrast" };
+const currentTheme = () => {
+  const saved = localStorage.getItem("codesm-theme");
+  return THEMES.includes(saved) ? saved : "system";
+};
 function applyTheme(theme) {
   if (theme === "system") {
     delete document.documentElement.dataset.theme;
   } else {
     document.documentElement.dataset.theme = theme;
   }
+  const button = document.getElementById("toggle-theme");
+  if (button) {
+    button.title = `Theme: ${THEME_LABELS[theme]} (Ctrl+T or Alt+T for the next)`;
+    button.setAttribute("aria-label", `Theme: ${THEME_LABELS[theme]}, switch`);
+  }
 }
-applyTheme(localStorage.getItem("codesm-theme") || "system");
+function useTheme(theme) {
+  const next = theme === "next" ? THEMES[(THEMES.indexOf(currentTheme()) + 1) % THEMES.length] : theme;
+  if (THEMES.includes(next)) {
+    localStorage.setItem("codesm-theme", next);
+    applyTheme(next);
+  }
+}
+const cycleTheme = () => useTheme("next");
+applyTheme(currentTheme());
+
+// `/theme NAME` is answered by the server with the theme to use; the choice stays here.
+document.addEventListener("htmx:wsAfterMessage", () => {
+  const asked = document.querySelector("#flash [data-set-theme]");
+  if (asked) {
+    asked.remove();
+    useTheme(asked.dataset.setTheme);
+  }
+});
 
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.("button");
@@ -98,10 +149,26 @@ document.addEventListener("click", (event) => {
   } else if (button.id === "toggle-code") {
     toggle("codepane", "toggle-code");
   } else if (button.id === "toggle-theme") {
-    const current = localStorage.getItem("codesm-theme") || "system";
-    const next = THEMES[(THEMES.indexOf(current) + 1) % THEMES.length];
-    localStorage.setItem("codesm-theme", next);
-    applyTheme(next);
-    button.title = `Theme: ${next}`;
+    cycleTheme();
   }
+});
+
+// The Context panel is replaced after every model step: keep it open or closed as the reader left
+// it (a `/context` answer arrives with `data-opened` and opens it).
+let contextOpen = false;
+document.addEventListener("toggle", (event) => {
+  if (event.target.closest?.("#context-panel")) {
+    contextOpen = event.target.open;
+  }
+}, true);
+document.addEventListener("htmx:wsAfterMessage", () => {
+  const details = document.querySelector("#context-panel details");
+  if (!details) {
+    return;
+  }
+  if (details.hasAttribute("data-opened")) {
+    details.removeAttribute("data-opened");
+    contextOpen = true;
+  }
+  details.open = contextOpen;
 });

@@ -1,7 +1,7 @@
 // Keyboard review of a pending edit (the newest one waiting for a decision): `j`/`k` move between
 // its hunks, space toggles the current hunk's checkbox, `a` accepts (the checked hunks when it can
 // choose, else the whole change), `r` puts the cursor in the reject comment. Keys typed into a
-// text field are left alone.
+// text field are left alone. Also the unified / side-by-side switch of every diff on the page.
 "use strict";
 
 (() => {
@@ -82,4 +82,70 @@
       event.preventDefault();
     }
   });
+
+  // The layout is a cookie, so the server renders pages and live cards in it. A diff shown in the
+  // other layout (the switch was just used, or a socket opened before sent it) is fetched again,
+  // one card at a time, keeping which hunks the reviewer unchecked and where they were.
+  const LAYOUT_COOKIE = "codesm_diff";
+
+  function chosenLayout() {
+    const pair = document.cookie.split("; ").find((c) => c.startsWith(`${LAYOUT_COOKIE}=`));
+    return pair?.slice(LAYOUT_COOKIE.length + 1) === "split" ? "split" : "unified";
+  }
+
+  function chooseLayout(layout) {
+    document.cookie = `${LAYOUT_COOKIE}=${layout}; path=/; max-age=31536000; SameSite=Strict`;
+    syncLayouts();
+  }
+
+  function syncLayouts() {
+    const layout = chosenLayout();
+    for (const toggle of document.querySelectorAll(".diff-layout-toggle")) {
+      toggle.setAttribute("aria-pressed", String(layout === "split"));
+    }
+    for (const diff of document.querySelectorAll(`article.change > .diff:not([data-layout="${layout}"])`)) {
+      refetchDiff(diff, layout);
+    }
+  }
+
+  async function refetchDiff(diff, layout) {
+    const card = diff.closest("article.change");
+    const session = /^\/s\/([A-Za-z0-9_-]+)/.exec(window.location.pathname)?.[1];
+    if (!card?.dataset.changeId || !session || diff.dataset.loading === layout) {
+      return;
+    }
+    diff.dataset.loading = layout;
+    const url = `/s/${session}/changes/${encodeURIComponent(card.dataset.changeId)}?layout=${layout}`;
+    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (!response.ok) {
+      delete diff.dataset.loading;
+      return;
+    }
+    const holder = document.createElement("template");
+    holder.innerHTML = await response.text();
+    const fresh = holder.content.getElementById(diff.id);
+    if (!fresh || !diff.isConnected) {
+      return; // a live update replaced the card meanwhile; the next sync looks at the new one
+    }
+    const unchecked = new Set(Array.from(diff.querySelectorAll(".hunk-pick input:not(:checked)"), (box) => box.value));
+    for (const box of fresh.querySelectorAll(".hunk-pick input")) {
+      box.checked = !unchecked.has(box.value);
+    }
+    const hunks = Array.from(diff.querySelectorAll(".diff-hunk"));
+    const current = hunks.findIndex((hunk) => hunk.classList.contains("hunk-current"));
+    const freshHunk = fresh.querySelectorAll(".diff-hunk")[current];
+    if (freshHunk) {
+      freshHunk.classList.add("hunk-current");
+      freshHunk.setAttribute("aria-current", "true");
+    }
+    diff.replaceWith(fresh);
+  }
+
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest?.(".diff-layout-toggle");
+    if (toggle) {
+      chooseLayout(toggle.getAttribute("aria-pressed") === "true" ? "unified" : "split");
+    }
+  });
+  document.addEventListener("htmx:wsAfterMessage", syncLayouts);
 })();

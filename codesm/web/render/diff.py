@@ -15,6 +15,9 @@ from markupsafe import Markup, escape
 from codesm.web.render.highlight import highlight_lines, lexer_for
 
 LineKind = Literal["add", "del", "ctx", "note"]
+DiffLayout = Literal["unified", "split"]
+DIFF_LAYOUT_COOKIE = "codesm_diff"
+"""The browser's choice of layout, read when a page or socket renders (unified when unset)."""
 HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 MAX_DIFF_LINES = 20_000
 
@@ -28,6 +31,16 @@ class DiffLine:
     html: Markup = field(default_factory=Markup)
 
 
+@dataclass(frozen=True, slots=True)
+class SplitRow:
+    """One row of a side-by-side hunk: the old line on the left, the new one on the right
+    (either may be missing), or a note across both sides."""
+
+    left: DiffLine | None
+    right: DiffLine | None
+    note: DiffLine | None = None
+
+
 @dataclass
 class DiffHunk:
     header: str
@@ -35,6 +48,36 @@ class DiffHunk:
     index: int = 0
     """0-based position among all hunks of the diff (what `Approve(hunks=...)` counts)."""
     lines: list[DiffLine] = field(default_factory=list)
+
+    def split_rows(self) -> list[SplitRow]:
+        """The hunk side by side: each run of removed lines is paired, line for line, with the
+        added lines that follow it; context lines sit on both sides."""
+        rows: list[SplitRow] = []
+        removed: list[DiffLine] = []
+        added: list[DiffLine] = []
+
+        def flush() -> None:
+            for n in range(max(len(removed), len(added))):
+                left = removed[n] if n < len(removed) else None
+                right = added[n] if n < len(added) else None
+                rows.append(SplitRow(left, right))
+            removed.clear()
+            added.clear()
+
+        for line in self.lines:
+            if line.kind == "del":
+                if added:  # a removal after additions starts a new run
+                    flush()
+                removed.append(line)
+            elif line.kind == "add":
+                added.append(line)
+            else:
+                flush()
+                rows.append(
+                    SplitRow(None, None, line) if line.kind == "note" else SplitRow(line, line)
+                )
+        flush()
+        return rows
 
 
 @dataclass
@@ -72,6 +115,11 @@ class ParsedDiff:
     @property
     def removed(self) -> int:
         return sum(f.removed for f in self.files)
+
+
+def diff_layout(value: str | None) -> DiffLayout:
+    """A layout named by a cookie or query parameter; anything else is unified."""
+    return "split" if value == "split" else "unified"
 
 
 def _strip_label(path: str) -> str:

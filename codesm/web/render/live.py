@@ -12,7 +12,7 @@ from typing import Any, assert_never
 
 from markupsafe import Markup, escape
 
-from codesm.agent.context_usage import context_after
+from codesm.agent.context_usage import context_after, report_total
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -33,6 +33,7 @@ from codesm.agent.events import (
     Retry,
     StoredEvent,
     SubagentFinished,
+    SubagentProgress,
     SubagentStarted,
     ThinkingDelta,
     Title,
@@ -44,6 +45,9 @@ from codesm.agent.events import (
     Usage,
     UserMessage,
 )
+from codesm.security.redact import Redactor
+from codesm.web.render.diff import DiffLayout
+from codesm.web.render.held import StreamHold
 from codesm.web.render.view import (
     ApprovalView,
     ChangeView,
@@ -69,15 +73,31 @@ def append_to(target: str, html: str | Markup) -> str:
 class SessionRenderer:
     """One page's view of one session; `apply` returns the fragments to push (when live)."""
 
-    def __init__(self, macros: Macros, status: StatusView, model_label: Callable[[str], str]):
+    def __init__(
+        self,
+        macros: Macros,
+        status: StatusView,
+        model_label: Callable[[str], str],
+        *,
+        diff_layout: DiffLayout = "unified",
+        hold_for: Redactor | None = None,
+    ):
+        """`hold_for`: a guest's redactor; streamed text is then held back until it cannot be
+        part of a secret (see `held.py`)."""
         self.m = macros
+        self.hold_for = hold_for
         self.status = status
         self.model_label = model_label
+        self.diff_layout: DiffLayout = diff_layout
         self.entries: list[TurnView | NoticeView] = []
         self.turns: dict[str, TurnView] = {}
         self.tools: dict[str, ToolView] = {}
         self.approvals: dict[str, ApprovalView] = {}
         self.changes: dict[str, ChangeView] = {}
+        self.context: ContextReport | None = None
+        """The newest context breakdown (the Context panel shows it)."""
+        self.context_asked = False
+        """The newest breakdown was asked for with `/context` (the panel opens)."""
         self.last_seq = 0
         self._notices = 0
 
@@ -128,10 +148,13 @@ class SessionRenderer:
                     self._emit(out, lambda: DELETE_EMPTY_STATE)
                 self._emit(out, lambda: append_to("transcript", m.turn(turn)))
                 self._emit(out, lambda: m.run_state(self.status))
+            case UserMessage() if event.steering:
+                self._notice(event.turn_id, "steer", f"Steered: {event.text}", out)
             case UserMessage():
                 turn = self._turn(event.turn_id)
                 assert turn is not None
                 turn.user_text = event.text
+                turn.attachments = event.attachments
                 self._emit(out, lambda: m.user_message(turn))
             case AssistantTextDelta() | ThinkingDelta():
                 turn = self._turn(event.turn_id)
@@ -147,7 +170,7 @@ class SessionRenderer:
                 self._close_message(owner, out)
                 tool = ToolView(
                     dom_id("tool", event.call_id), event.call_id, event.name, event.arguments,
-                    started=stored.ts,
+                    started=stored.ts, output_hold=self._hold(),
                 )  # fmt: skip
                 self.tools[event.call_id] = tool
                 owner.items.append(tool)
@@ -157,6 +180,8 @@ class SessionRenderer:
                 if tool_or_none is not None:
                     running = tool_or_none
                     kept = running.add_output(event.text)
+                    if kept and running.output_hold is not None:
+                        kept = running.output_hold.feed(kept)
                     if kept:
                         self._emit(out, lambda: append_to(f"{running.dom}-out", escape(kept)))
             case ToolCallFinished():
@@ -177,7 +202,7 @@ class SessionRenderer:
                 self._close_message(turn, out)
                 change = ChangeView(
                     dom_id("change", event.change_id), event.change_id, event.call_id,
-                    event.paths, event.diff,
+                    event.paths, event.diff, layout=self.diff_layout,
                 )  # fmt: skip
                 self.changes[event.change_id] = change
                 turn.items.append(change)
@@ -228,34 +253,47 @@ class SessionRenderer:
                 self._notice(event.turn_id, "warn", f"{text}${event.limit_usd:.2f} spent.", out)
             case ContextReport():
                 self.status.context_window = event.context_window
-                parts = {"system prompt": event.system_prompt, "tools": event.tool_schemas,
-                         "instructions": event.instructions, "MCP tools": event.mcp_tool_schemas,
-                         "history": event.history, "tool outputs": event.tool_outputs}  # fmt: skip
-                used = ", ".join(f"{name} {tokens:,}" for name, tokens in parts.items() if tokens)
-                text = f"Context of {event.model}: {used or 'empty'} tokens "
-                text += f"(window {event.context_window:,})."
-                self._notice(None, "info", text, out)
-            case SubagentStarted() | SubagentFinished():
+                self.context, self.context_asked = event, event.trigger == "command"
+                if self.context_asked:
+                    used = report_total(event)
+                    text = f"Context of {event.model}: {used:,} of {event.context_window:,} "
+                    text += f"tokens ({100 * used / max(1, event.context_window):.1f}%); "
+                    self._notice(None, "info", text + "the Context panel shows what.", out)
+            case SubagentStarted() | SubagentFinished() | SubagentProgress():
                 self._subagent(event, out)
             case _:
                 assert_never(event)
 
-    def _subagent(self, event: SubagentStarted | SubagentFinished, out: list[str] | None) -> None:
+    def _subagent(
+        self, event: SubagentStarted | SubagentFinished | SubagentProgress, out: list[str] | None
+    ) -> None:
+        """A subagent's row in its tool card (nested under its parent subagent's row when it
+        was started by one): added once, then only its state line and controls are replaced,
+        so a steer message being typed in the row survives the live updates."""
         tool = self.tools.get(event.call_id)
         if tool is None:
             return
-        child = tool.subagents.get(event.child_session_id)
-        if child is None:
-            child = SubagentView(event.child_session_id, event.subagent_type, event.model)
-            tool.subagents[event.child_session_id] = child
-        if isinstance(event, SubagentStarted):
-            child.description = event.description
-        else:
-            child.status = event.status
-            child.cost_usd = event.cost_usd
-            child.duration_s = event.duration_s
-            child.summary = event.summary
-        self._emit(out, lambda: self.m.tool(tool))
+        rows, holder = tool.subagents, f"{tool.dom}-subagents"
+        under = event.parent_child_session_id if isinstance(event, SubagentProgress) else None
+        if under is not None:
+            parent = _find_subagent(tool.subagents, under)
+            if parent is None:
+                return
+            rows, holder = parent.children, f"{parent.dom}-children"
+        row = rows.get(event.child_session_id)
+        created = row is None
+        if row is None:
+            row = SubagentView(event.child_session_id, event.subagent_type, event.model)
+            rows[event.child_session_id] = row
+        was_running = row.running
+        _update_subagent(row, event)
+        child = row
+        if created:
+            self._emit(out, lambda: append_to(holder, self.m.subagent_row(child)))
+            return
+        self._emit(out, lambda: self.m.subagent_state(child))
+        if was_running != child.running:
+            self._emit(out, lambda: self.m.subagent_controls(child))
 
     def _delta(
         self, turn: TurnView, event: AssistantTextDelta | ThinkingDelta, out: list[str] | None
@@ -265,21 +303,32 @@ class SessionRenderer:
         if msg is None or (thinking and msg.text_parts):
             self._close_message(turn, out)
             turn.messages += 1
-            msg = MessageView(f"{turn.dom}-m{turn.messages}")
+            msg = MessageView(
+                f"{turn.dom}-m{turn.messages}", text_hold=self._hold(), thinking_hold=self._hold()
+            )
             turn.open_message = msg
             turn.items.append(msg)
             (msg.thinking_parts if thinking else msg.text_parts).append(event.text)
+            hold = msg.thinking_hold if thinking else msg.text_hold
+            if hold is not None:
+                hold.feed(event.text)
             created = msg
             self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.message(created)))
             return
         (msg.thinking_parts if thinking else msg.text_parts).append(event.text)
+        hold = msg.thinking_hold if thinking else msg.text_hold
+        released = hold.feed(event.text) if hold is not None else event.text
         suffix = "thinking" if thinking else "text"
         if thinking or len(msg.text_parts) > 1:
             target = f"{msg.dom}-{suffix}"
-            self._emit(out, lambda: append_to(target, escape(event.text)))
+            if released:
+                self._emit(out, lambda: append_to(target, escape(released)))
         else:  # the first text after thinking: the text element does not exist yet
             current = msg
             self._emit(out, lambda: self.m.message(current))
+
+    def _hold(self) -> StreamHold | None:
+        return StreamHold(self.hold_for) if self.hold_for is not None else None
 
     def _final_message(
         self, turn: TurnView, event: AssistantMessage, out: list[str] | None
@@ -349,7 +398,7 @@ class SessionRenderer:
         if change is None and isinstance(event, ChangeApplied):  # a command's file changes
             self.changes[event.change_id] = ChangeView(
                 dom_id("change", event.change_id), event.change_id, event.call_id,
-                event.paths, event.diff or "", status="applied",
+                event.paths, event.diff or "", status="applied", layout=self.diff_layout,
             )  # fmt: skip
             return
         if change is None or turn is None:
@@ -381,6 +430,12 @@ class SessionRenderer:
         self._emit(out, lambda: self.m.turn_status(turn))
         self._emit(out, lambda: self.m.run_state(self.status))
 
+    def change_card(self, change_id: str) -> tuple[ChangeView, TurnView] | None:
+        """A change shown in the transcript and the turn that holds it."""
+        change = self.changes.get(change_id)
+        turn = self._owner_of(change) if change is not None else None
+        return (change, turn) if change is not None and turn is not None else None
+
     def _owner_of(self, change: ChangeView) -> TurnView | None:
         return next((t for t in self.turns.values() if change in t.items), None)
 
@@ -395,3 +450,31 @@ class SessionRenderer:
         self._close_message(turn, out)
         turn.items.append(notice)
         self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.notice(notice)))
+
+
+def _find_subagent(rows: dict[str, SubagentView], session_id: str) -> SubagentView | None:
+    if session_id in rows:
+        return rows[session_id]
+    for row in rows.values():
+        found = _find_subagent(row.children, session_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _update_subagent(
+    row: SubagentView, event: SubagentStarted | SubagentFinished | SubagentProgress
+) -> None:
+    match event:
+        case SubagentStarted():
+            row.description = event.description
+        case SubagentFinished():
+            row.status, row.summary, row.step = event.status, event.summary, event.steps or row.step
+            row.cost_usd, row.duration_s = event.cost_usd, event.duration_s
+        case SubagentProgress() if row.running or event.status != "running":
+            row.description = event.description or row.description
+            row.model = event.model or row.model
+            row.status, row.step, row.activity = event.status, event.step, event.activity
+            row.duration_s, row.cost_usd = event.elapsed_s, event.cost_usd
+            row.input_tokens = event.input_tokens or row.input_tokens
+            row.output_tokens = event.output_tokens or row.output_tokens

@@ -12,7 +12,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from codesm.web.render.highlight import highlight_block
@@ -39,10 +39,16 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+MERMAID = "mermaid"
 
 
 def _highlight(code: str, language: str, _attrs: Any) -> str:
     lang = language.split()[0] if language else None
+    if lang is not None and lang.lower() == MERMAID:
+        # Kept as plain escaped source: static/js/mermaid.js draws it in a sandboxed frame and
+        # keeps this block as the "show source" view (and the fallback without JavaScript).
+        source = escape(code.removesuffix("\n"))
+        return f'<pre class="code-block mermaid-source"><code>{source}</code></pre>'
     body = highlight_block(code.removesuffix("\n"), language=lang)
     return f'<pre class="hl code-block"><code>{body}</code></pre>'
 

@@ -16,6 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from codesm.agent.context_usage import context_usage
+from codesm.agent.events import Attachment
+from codesm.agent.subagents.types import SUBAGENT_TOOL_NAMES
+from codesm.web.render.diff import DiffLayout
+from codesm.web.render.held import StreamHold
 from codesm.web.render.markdown import render_markdown
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -44,6 +48,9 @@ class MessageView:
     streaming: bool = True
     incomplete: bool = False
     _html: Markup | None = None
+    text_hold: StreamHold | None = None
+    thinking_hold: StreamHold | None = None
+    """Set for a guest's view: what of the streaming text is not shown yet (see `held.py`)."""
 
     @property
     def text(self) -> str:
@@ -52,6 +59,17 @@ class MessageView:
     @property
     def thinking(self) -> str:
         return "".join(self.thinking_parts)
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the page shows it: while streaming, without what is held back."""
+        hold = self.text_hold if self.streaming else None
+        return hold.shown(self.text) if hold else self.text
+
+    @property
+    def shown_thinking(self) -> str:
+        hold = self.thinking_hold if self.streaming else None
+        return hold.shown(self.thinking) if hold else self.thinking
 
     @property
     def html(self) -> Markup:
@@ -63,7 +81,8 @@ class MessageView:
 
 @dataclass
 class SubagentView:
-    """One subagent run by a tool call; its own transcript is the child session's page."""
+    """One subagent run by a tool call (its `children` are its own subagents, nested); its own
+    transcript is the child session's page. `duration_s` is the elapsed time while it runs."""
 
     child_session_id: str
     subagent_type: str
@@ -73,6 +92,29 @@ class SubagentView:
     cost_usd: float = 0.0
     duration_s: float = 0.0
     summary: str = ""
+    step: int = 0
+    activity: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    children: dict[str, SubagentView] = field(default_factory=dict)
+
+    @property
+    def dom(self) -> str:
+        return dom_id("sub", self.child_session_id)
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    @property
+    def tokens(self) -> str:
+        if not self.input_tokens and not self.output_tokens:
+            return ""
+        return f"{_count(self.input_tokens)} in / {_count(self.output_tokens)} out tokens"
+
+
+def _count(tokens: int) -> str:
+    return f"{tokens / 1000:.1f}k" if tokens >= 1000 else str(tokens)
 
 
 @dataclass
@@ -89,6 +131,8 @@ class ToolView:
     is_error: bool = False
     interrupted: bool = False
     finished: datetime | None = None
+    output_hold: StreamHold | None = None
+    """Set for a guest's view: what of the running output is not shown yet."""
 
     @property
     def status(self) -> str:
@@ -97,6 +141,10 @@ class ToolView:
         if self.interrupted:
             return "interrupted"
         return "error" if self.is_error else "done"
+
+    @property
+    def runs_subagents(self) -> bool:
+        return self.name in SUBAGENT_TOOL_NAMES or bool(self.subagents)
 
     @property
     def key_argument(self) -> str:
@@ -112,6 +160,12 @@ class ToolView:
     @property
     def output(self) -> str:
         return "".join(self.output_parts)
+
+    @property
+    def shown_output(self) -> str:
+        """The output as the page shows it: while running, without what is held back."""
+        hold = self.output_hold if self.result is None else None
+        return hold.shown(self.output) if hold else self.output
 
     @property
     def duration(self) -> str:
@@ -165,6 +219,8 @@ class ChangeView:
     status: str = "proposed"
     comment: str | None = None
     approval: ApprovalView | None = None
+    layout: DiffLayout = "unified"
+    """How the page this view renders for shows diffs (the browser's choice)."""
 
 
 @dataclass
@@ -182,6 +238,8 @@ class TurnView:
     turn_id: str
     dom: str
     user_text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    """The prompt's `@path` attachments, shown as chips (never their content)."""
     items: list[Item] = field(default_factory=list)
     status: str = "running"
     reason: str | None = None

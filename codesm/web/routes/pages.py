@@ -12,6 +12,8 @@ from starlette.routing import Route
 from codesm.store import SessionRecord
 from codesm.web.commands import COMMANDS
 from codesm.web.context import WebContext, web_context
+from codesm.web.presence import guest_cookie_name
+from codesm.web.render.diff import DIFF_LAYOUT_COOKIE, diff_layout
 from codesm.web.render.panels import changed_paths
 from codesm.web.render.view import StatusView
 from codesm.web.roles import Role, principal_of
@@ -61,12 +63,22 @@ async def find_session(ctx: WebContext, session_id: str) -> SessionRecord:
     return session
 
 
+def guest_name(ctx: WebContext, request: Request, session: SessionRecord | None) -> str:
+    """The name this guest's browser chose earlier, for its name field."""
+    if session is None or not principal_of(request).is_guest:
+        return ""
+    browser = request.cookies.get(guest_cookie_name(ctx.shares.port))
+    return ctx.shares.presence.chosen_name(session.id, browser)
+
+
 async def _render(request: Request, ctx: WebContext, session: SessionRecord | None) -> Response:
     runtime = ctx.runtime
     workspace = ctx.config.workspace
     changed: frozenset[str] = frozenset()
     if session is not None:
-        renderer = await load_renderer(ctx, session)
+        layout = diff_layout(request.cookies.get(DIFF_LAYOUT_COOKIE))
+        guest = principal_of(request).is_guest
+        renderer = await load_renderer(ctx, session, diff_layout=layout, for_guest=guest)
         status, transcript = renderer.status, renderer.transcript()
         changed = changed_paths(renderer)
     else:
@@ -89,6 +101,7 @@ async def _render(request: Request, ctx: WebContext, session: SessionRecord | No
         {
             "role": principal.role.name.lower(),
             "share_panel": await render_share_panel(ctx, session.id) if owner and session else "",
+            "guest_name": guest_name(ctx, request, session),
             "version": ctx.version,
             "workspace_name": workspace.name or str(workspace),
             "workspace_path": str(workspace) if owner else workspace.name,

@@ -49,7 +49,7 @@ async def revoke_link(request: Request) -> Response:
     link = ctx.shares.get(request.path_params["link_id"])
     if link is None:
         raise HTTPException(404, "no such share link")
-    ctx.shares.revoke(link.id)
+    await ctx.shares.revoke(link.id)
     return HTMLResponse(await render_panel(ctx, link.session_id), headers=NO_STORE)
 
 
