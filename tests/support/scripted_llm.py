@@ -98,6 +98,9 @@ class ScriptedLLMServer:
         # (e.g. ten subagents in parallel) without timing anything.
         self.max_in_flight = 0
         self._in_flight = 0
+        self._hold_marked_for = 0
+        self._marked_waiting = 0
+        self._marked_go = asyncio.Event()
         self._released = asyncio.Event()
 
     # --- public API ----------------------------------------------------------------------------
@@ -120,6 +123,8 @@ class ScriptedLLMServer:
             self._script = deque(items)
             self.requests.clear()
             self.max_in_flight = 0
+            self._hold_marked_for = self._marked_waiting = 0
+            self._marked_go = asyncio.Event()
 
     def push(self, *items: ScriptItem) -> None:
         with self._lock:
@@ -131,6 +136,12 @@ class ScriptedLLMServer:
 
     def completion_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if (r.method, r.path) in _ROUTES]
+
+    def hold_marked_until(self, count: int) -> None:
+        """Answer no completion whose script item has a `when` marker until `count` of them are
+        waiting at once; then all go. A run that is not really concurrent never gets there and
+        times out, so a test proves concurrency without a clock a slow machine could fail."""
+        self._hold_marked_for = count
 
     def release_stalls(self) -> None:
         """End every `Fault("stall")` pause now and skip later ones, so a test decides when a
@@ -269,6 +280,11 @@ class ScriptedLLMServer:
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
+            if self._hold_marked_for and item.when is not None:
+                self._marked_waiting += 1
+                if self._marked_waiting >= self._hold_marked_for:
+                    self._marked_go.set()
+                await self._marked_go.wait()
             return await self._answer(writer, dialect, body, item, turn_no)
         finally:
             self._in_flight -= 1
