@@ -27,6 +27,7 @@ __all__ = [
     "glob",
     "grep",
     "inspect_file",
+    "list_level",
     "walk",
 ]
 
@@ -133,6 +134,15 @@ def walk(
     With `gitignore`, honours `.gitignore` (nested, negations), `.ignore`, `.git/info/exclude` and
     the global gitignore, also outside a git repository. `globs` are ripgrep-style `-g` globs: a
     leading `!` excludes.
+    """
+
+def list_level(
+    root: str, *, hidden: bool = False, gitignore: bool = True, follow_links: bool = False
+) -> tuple[list[str], list[str]]:
+    """The folders and the files directly inside `root` (one level), each relative and sorted.
+
+    Ignore rules apply as in `walk`; a folder is listed when it is not ignored itself, even if
+    everything inside it is. Symbolic links are listed only with `follow_links`.
     """
 
 def grep(

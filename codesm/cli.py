@@ -5,15 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from click.decorators import FC
 
 from codesm import __version__
 from codesm.cli_support import TUI_DIRECTORY, CodesmGroup
 
 PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
+
+# Options that `codesm` and `codesm web` both take, with the same meaning.
+notifications_option = click.option(
+    "--notifications/--no-notifications",
+    default=None,
+    help="Bell (and desktop notification) when a long turn ends or an approval waits.",
+)
+
+
+def max_budget_option(help: str) -> Callable[[FC], FC]:
+    """`--max-budget-usd`; `help` says what each face does when the budget is reached."""
+    return click.option(
+        "--max-budget-usd", type=click.FloatRange(min=0, min_open=True), metavar="USD", help=help
+    )
 
 
 @click.group(
@@ -71,17 +87,10 @@ PERMISSION_MODES = ("review", "auto-edit", "allow-all", "dry-run")
     is_flag=True,
     help="Use only the MCP servers from --mcp-config (ignore settings and .mcp.json).",
 )
-@click.option(
-    "--notifications/--no-notifications",
-    default=None,
-    help="Bell (and desktop notification) when a long turn ends or an approval waits.",
-)
-@click.option(
-    "--max-budget-usd",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="USD",
-    help="Session budget for this launch (replaces codesm.budget.session): the TUI asks to "
-    "continue, raise or stop at it; headless stops (exit 1, error_max_budget_usd).",
+@notifications_option
+@max_budget_option(
+    "Session budget for this launch (replaces codesm.budget.session): the TUI asks to "
+    "continue, raise or stop at it; headless stops (exit 1, error_max_budget_usd)."
 )
 @click.option(
     "--visibility",
@@ -245,18 +254,11 @@ def doctor(as_json: bool) -> None:
 @click.option(
     "--strict-mcp-config", is_flag=True, help="Use only the MCP servers from --mcp-config."
 )
-@click.option(
-    "--max-budget-usd",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="USD",
-    help="Session budget while this server runs (replaces codesm.budget.session): a session "
-    "that reaches it pauses and asks to continue, raise or stop.",
+@max_budget_option(
+    "Session budget while this server runs (replaces codesm.budget.session): a session "
+    "that reaches it pauses and asks to continue, raise or stop."
 )
-@click.option(
-    "--notifications/--no-notifications",
-    default=None,
-    help="Bell (and desktop notification) when a long turn ends or an approval waits.",
-)
+@notifications_option
 @click.pass_context
 def web(
     ctx: click.Context,

@@ -55,6 +55,11 @@ async def walk(
     )
 
 
+async def list_level(root: StrPath, *, hidden: bool = False) -> tuple[list[str], list[str]]:
+    """The folders and files directly inside `root` that ignore rules keep (see `_native`)."""
+    return await asyncio.to_thread(_native.list_level, os.fspath(root), hidden=hidden)
+
+
 async def grep(
     pattern: str,
     root: StrPath,

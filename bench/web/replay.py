@@ -130,5 +130,6 @@ async def run(opts: Options, server: ServerProcess, login: OwnerSession, report:
         report.notes.append(
             f"W7 {who}: seeded in {seed_s:.1f} s; replay frame {med(series['replay_kb']):.0f} KiB; "
             f"RSS {rss0 / 1024:.0f} -> {rss1 / 1024:.0f} (history) -> {rss2 / 1024:.0f} MB "
-            f"(after {opts.reconnects} reconnects)"
+            f"(after {opts.reconnects} reconnects); the first reconnect (nothing folded in "
+            f"memory yet) took {series['total_ms'][0]:.0f} ms, page {series['page_ms'][0]:.0f} ms"
         )

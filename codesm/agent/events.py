@@ -308,6 +308,9 @@ class SubagentFinished(_Message):
     summary: str = ""
     """The start of the result (the full text is the child session's last assistant message)."""
     error: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    """Tokens of its own model calls, in all (its last progress may miss the last call's)."""
 
 
 SubagentState = Literal["running", "completed", "failed", "cancelled"]

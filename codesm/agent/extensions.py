@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codesm.agent.tools.base import Tool
+from codesm.agent.tools.live_registry import ToolSource
 from codesm.config.settings import Settings
 from codesm.mcp.config import load_mcp_config
 from codesm.mcp.manager import ApproveServer, McpManager
@@ -58,10 +59,16 @@ class Extensions:
 
     async def tools(self) -> list[Tool[Any]]:
         """Tools for a new agent: every ready MCP server's tools, and `skill` if any exist."""
-        tools: list[Tool[Any]] = list(await self.mcp.tools())
-        if self.skills.skills:
-            tools.append(SkillTool(self.skills))
-        return tools
+        return [*await self.mcp.tools(), *self.skill_tools()]
+
+    async def live_mcp_tools(self) -> ToolSource:
+        """For an agent that stays open: waits for the servers still starting (as `tools` does),
+        then follows servers as they come and go (see `McpManager.live_tools`)."""
+        await self.mcp.tools()
+        return self.mcp.live_tools
+
+    def skill_tools(self) -> list[Tool[Any]]:
+        return [SkillTool(self.skills)] if self.skills.skills else []
 
     def server_states(self) -> list[dict[str, str]]:
         """Every configured MCP server with `connected`, `failed` or `skipped` (not approved), in

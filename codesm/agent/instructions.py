@@ -3,6 +3,8 @@ workspace up to the home directory, plus the user's global `~/.config/codesm/AGE
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +21,24 @@ class InstructionFile:
     truncated: bool
 
 
-def _read_capped(path: Path) -> InstructionFile | None:
+def _read_capped(path: Path, inside: Path | None = None) -> InstructionFile | None:
+    """The file's text, capped; None unless it is a regular file (a FIFO would block) and, with
+    `inside`, its real path is in that folder: a repository picks its AGENTS.md, and a symlink
+    to a key elsewhere would put the key in every system prompt."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_INSTRUCTION_BYTES + 1)
+        real = path.resolve()
+        if inside is not None and not real.is_relative_to(inside.resolve()):
+            return None
+        fd = os.open(real, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            raw = handle.read(MAX_INSTRUCTION_BYTES + 1)
+        except OSError:
+            return None
     truncated = len(raw) > MAX_INSTRUCTION_BYTES
     text = raw[:MAX_INSTRUCTION_BYTES].decode("utf-8", errors="replace")
     return InstructionFile(path=path, text=text, truncated=truncated)
@@ -50,7 +64,7 @@ def find_instructions(workspace: Path, *, home: Path | None = None) -> list[Inst
         found.append(global_file)
     for folder in _folders_up(workspace, home):
         for name in INSTRUCTION_FILES:
-            item = _read_capped(folder / name)
+            item = _read_capped(folder / name, inside=folder)
             if item is not None:
                 found.append(item)
                 break

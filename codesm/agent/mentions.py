@@ -21,6 +21,7 @@ from pathlib import Path
 from codesm import native
 from codesm.agent.changes.model import content_hash
 from codesm.agent.events import Attachment
+from codesm.agent.permissions.engine import PermissionEngine, ToolRequest
 from codesm.agent.tools.filetypes import human_size, sniff
 from codesm.agent.tools.ls import render_tree
 from codesm.errors import PathNotFound, WorkspacePathError
@@ -49,12 +50,16 @@ def mentioned_paths(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in MENTION.finditer(text)))
 
 
-async def attach_mentions(root: Path, text: str) -> Mentions:
-    """Attach every `@path` of `text` (at most `MAX_MENTIONS`) that exists or was refused."""
+async def attach_mentions(
+    root: Path, text: str, *, permissions: PermissionEngine | None = None
+) -> Mentions:
+    """Attach every `@path` of `text` (at most `MAX_MENTIONS`) that exists or was refused.
+
+    A mention reads like the `read` tool, so a `permissions` rule denying that read refuses it."""
     found = Mentions()
     budget = MAX_TOTAL_BYTES
     for raw in mentioned_paths(text)[:MAX_MENTIONS]:
-        attachment, digest = await _attach(root, raw, budget)
+        attachment, digest = await _attach(root, raw, budget, permissions)
         if attachment is None:
             continue
         budget -= len(attachment.content.encode())
@@ -65,7 +70,7 @@ async def attach_mentions(root: Path, text: str) -> Mentions:
 
 
 async def _attach(
-    root: Path, raw: str, budget: int
+    root: Path, raw: str, budget: int, permissions: PermissionEngine | None
 ) -> tuple[Attachment | None, tuple[Path, str] | None]:
     try:
         path, shown = await asyncio.to_thread(_resolve, root, raw)
@@ -73,6 +78,11 @@ async def _attach(
         return None, None
     except WorkspacePathError as exc:
         return Attachment(path=raw, kind="refused", note=_reason(exc)), None
+    if permissions is not None:
+        request = ToolRequest("read", paths=(relative_to_root(root, path),), actor="user")
+        decision = permissions.decide(request)
+        if decision.action == "deny":
+            return Attachment(path=shown, kind="refused", note=decision.reason), None
     if path.is_dir():
         return await _listing(root, path, shown), None
     return await asyncio.to_thread(_read_file, root, path, shown, budget)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codesm.agent.agent import Agent, AgentDeps
 from codesm.agent.budgets import BudgetLimits
@@ -46,8 +47,10 @@ from codesm.agent.recovery import recover_sessions
 from codesm.agent.subagents.runner import SubagentRunner
 from codesm.agent.subagents.tools import subagent_tools
 from codesm.agent.subagents.types import SubagentType
-from codesm.agent.system_prompt import build_system_prompt
-from codesm.agent.tools.selection import session_registry
+from codesm.agent.system_prompt import build_system_prompt, git_status_summary
+from codesm.agent.tools.base import Tool
+from codesm.agent.tools.live_registry import LiveToolRegistry
+from codesm.agent.tools.selection import live_session_registry
 from codesm.agent.tools.todo_store import SessionTodoStore
 from codesm.config.credentials import environment_with_credentials
 from codesm.config.settings import (
@@ -258,9 +261,14 @@ class Runtime:
             return existing
         toolbox = await asyncio.to_thread(toolbox_tools, self.settings)
         extensions = self.extensions
-        mcp = await extensions.tools() if extensions is not None else []
+        # MCP tools follow their servers: one approved, restarted or logged in while this
+        # session is open is offered from its next model step (see LiveToolRegistry).
+        mcp = await extensions.live_mcp_tools() if extensions is not None else _no_tools
+        skills = extensions.skill_tools() if extensions is not None else []
         host = self.subagents.host(session.id)
-        tools = session_registry(self.settings, extra=[*toolbox, *mcp, *subagent_tools(host)])
+        tools = live_session_registry(
+            self.settings, before=toolbox, live=mcp, after=[*skills, *subagent_tools(host)]
+        )
         permissions = PermissionEngine(
             permission_rule_sets(self.workspace, self.settings_file),
             # A mode given for this run (--permission-mode) wins; else the session keeps its own.
@@ -269,11 +277,16 @@ class Runtime:
             audit=JsonlAuditSink(audit_log_path()),
         )
         instructions = find_instructions(self.workspace)
-        specs = tools.specs()
+        git_status: list[str] = []
 
-        def system_prompt() -> str:
+        def system_prompt(specs: Sequence[ToolSpec]) -> str:
+            if not git_status:
+                git_status.append(git_status_summary(self.workspace))
             prompt = build_system_prompt(
-                workspace=self.workspace, tools=specs, instructions=instructions
+                workspace=self.workspace,
+                tools=specs,
+                instructions=instructions,
+                git_status=git_status[0],
             )
             section = extensions.prompt_section() if extensions is not None else ""
             return f"{prompt}\n\n{section}" if section else prompt
@@ -285,7 +298,7 @@ class Runtime:
             provider_factory=self.create_provider,
             tools=tools,
             permissions=permissions,
-            system_prompt=_cached(system_prompt),
+            system_prompt=_per_tool_set(tools, system_prompt),
             title_with_model=self.interactive,
             applier=self.applier,
             snapshots=WorkspaceSnapshot(self.workspace),
@@ -323,14 +336,26 @@ class Runtime:
         )
 
 
-def _cached(factory: Callable[[], str]) -> Callable[[], str]:
-    """The system prompt is built once per agent: git status and instruction files are read at
-    session start, as Claude Code does, so prompt caching keeps working across steps."""
-    value: list[str] = []
+_NO_TOOLS: Sequence[Tool[Any]] = ()
+
+
+def _no_tools() -> Sequence[Tool[Any]]:
+    return _NO_TOOLS  # always the same object: a live tool source that never changes
+
+
+def _per_tool_set(
+    tools: LiveToolRegistry, build: Callable[[Sequence[ToolSpec]], str]
+) -> Callable[[], str]:
+    """The system prompt is built once per tool set: git status and instruction files are read
+    at session start, as Claude Code does, so prompt caching keeps working across steps; it is
+    rebuilt only when the tools change (an MCP server came or went)."""
+    built: dict[int, str] = {}
 
     def get() -> str:
-        if not value:
-            value.append(factory())
-        return value[0]
+        specs = tools.specs()  # asked first in a step, so the prompt and the request's specs agree
+        if tools.generation not in built:
+            built.clear()
+            built[tools.generation] = build(specs)
+        return built[tools.generation]
 
     return get

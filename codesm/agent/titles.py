@@ -6,15 +6,23 @@ for it, priced like any other call, so totals, the dashboard and budgets count t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
+from codesm.agent.events import Event, StoredEvent, Title, Usage
+from codesm.agent.guard import TurnBudget
 from codesm.agent.messages import Message, ProviderRequest, TextDelta, TextPart, UsageReport
 from codesm.agent.model_step import usage_event
+from codesm.agent.provider_pool import ProviderPool
 from codesm.agent.providers.base import Provider
 from codesm.agent.providers.registry import ResolvedModel
 from codesm.errors import CodesmError
+
+if TYPE_CHECKING:
+    from codesm.agent.deps import AgentDeps
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +104,71 @@ async def title_in_background(
         await save(title)
     except CodesmError as exc:
         log.info("no model title: %s", exc)
+
+
+class SessionTitler:
+    """Titles one agent's session after a turn while it has none: the heuristic at once, a
+    model's in the background when `deps.title_with_model` (read at each turn's end)."""
+
+    def __init__(
+        self,
+        deps: AgentDeps,
+        session_id: str,
+        providers: ProviderPool,
+        publish: Callable[..., Awaitable[list[StoredEvent]]],
+        live_turn: Callable[[], tuple[str, TurnBudget] | None],
+    ) -> None:
+        self._deps = deps
+        self._session_id = session_id
+        self._providers = providers
+        self._publish = publish
+        self._live_turn = live_turn
+        self.task: asyncio.Task[None] | None = None
+        """The model's title call, once started (one per agent)."""
+
+    async def after_turn(self, prompt: str, turn_id: str, budget: TurnBudget) -> None:
+        """Give an untitled session a title: the heuristic now, a model's in the background."""
+        session = await self._deps.store.sessions.get(self._session_id)
+        if session is None or session.title:
+            return
+        await self._save(heuristic_title(prompt))
+        if self._deps.title_with_model and self.task is None:
+            try:
+                resolved = self._deps.models.resolve(None, "rush")
+            except CodesmError:
+                return
+            provider = self._providers.get(resolved)
+
+            async def publish(*events: Event) -> list[StoredEvent]:
+                return await self._publish(*self._charge(events, turn_id, budget))
+
+            self.task = asyncio.create_task(
+                title_in_background(provider, resolved, prompt, self._save, publish, turn_id)
+            )
+
+    def _charge(self, events: Sequence[Event], turn_id: str, budget: TurnBudget) -> list[Event]:
+        """The title call's usage belongs to the turn running when it arrives (the title is
+        written in the background, often while the next turn runs), else to the turn that asked
+        for it: charged to that turn's budget and stored under its id, so turn, session and day
+        budgets all count it."""
+        live = self._live_turn()
+        if live is not None:
+            turn_id, budget = live
+        charged: list[Event] = []
+        for event in events:
+            if isinstance(event, Usage):
+                budget.charge(event.cost_usd)
+                event = event.model_copy(update={"turn_id": turn_id})
+            charged.append(event)
+        return charged
+
+    async def _save(self, title: str) -> None:
+        await self._deps.store.sessions.update(self._session_id, title=title)
+        await self._publish(Title(title=title))
+
+    async def aclose(self) -> None:
+        """Stop a title call still running."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

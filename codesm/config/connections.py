@@ -22,7 +22,7 @@ from codesm.agent.providers.registry import (
     PROVIDER_ENV,
     ProviderName,
 )
-from codesm.config.credentials import load_credentials, remove_credential, save_credential
+from codesm.config.credentials import load_credentials, update_credentials
 from codesm.errors import ConfigError
 
 MAX_KEY_CHARS = 4096
@@ -175,16 +175,11 @@ def connect(
         values[form.model_var] = check_model(model)
     if form.key_var:
         values[form.key_var] = key
-    for name, value in values.items():
-        if value:
-            save_credential(name, value, path)
-        else:
-            remove_credential(name, path)
+    update_credentials({name: value or None for name, value in values.items()}, path)
     return form
 
 
 def disconnect(provider: str, path: Path | None = None) -> bool:
     """Forget everything stored for `provider`; False when nothing was stored."""
     form = form_for(provider)
-    removed = [remove_credential(name, path) for name in form.variables]
-    return any(removed)
+    return bool(update_credentials(dict.fromkeys(form.variables), path))

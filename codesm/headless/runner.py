@@ -8,30 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import IO
 
 from codesm import __version__
 from codesm.agent.agent import Agent, TurnOutcome
 from codesm.agent.events import SubagentStarted, ToolCallFinished
+from codesm.agent.launch import LaunchOptions, open_runtime
 from codesm.agent.ops import SetBudget, SetMode, SetModel
-from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError, ConfigError
 from codesm.headless.stream_json import StreamJsonWriter
 from codesm.security.redact import Redactor
 from codesm.security.redact_split import redact_markdown
 from codesm.store import SessionRecord
-from codesm.store.sessions import Visibility
 
 
 @dataclass(frozen=True)
-class HeadlessOptions:
-    workspace: Path
+class HeadlessOptions(LaunchOptions):
     prompt: str | None = None
     stream_json: bool = False
     stream_json_thinking: bool = False
@@ -42,17 +40,6 @@ class HeadlessOptions:
     labels: tuple[str, ...] = ()
     continue_latest: bool = False
     session_id: str | None = None
-    permission_mode: Mode | None = None
-    settings_file: Path | None = None
-    mcp_config: str | None = None
-    strict_mcp_config: bool = False
-    db_path: Path | None = None
-    max_budget_usd: float | None = None
-    """`--max-budget-usd`: the session budget (`codesm.budget.session`) for this run."""
-    visibility: Visibility | None = None
-    """`--visibility` of a new session."""
-    notifications: bool | None = None
-    """`--notifications/--no-notifications` (None: the setting)."""
 
 
 async def _choose_session(runtime: Runtime, options: HeadlessOptions) -> SessionRecord:
@@ -165,17 +152,8 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
     started = time.monotonic()
     if not options.stream_json_input and not (options.prompt and options.prompt.strip()):
         raise ConfigError("execute mode needs a prompt: pass it after -x or through standard input")
-    runtime = await Runtime.open(
-        options.workspace,
-        settings_file=options.settings_file,
-        permission_mode=options.permission_mode,
-        interactive=False,
-        db_path=options.db_path,
-        mcp_config=options.mcp_config,
-        strict_mcp_config=options.strict_mcp_config,
-        visibility=options.visibility,
-        notifications=options.notifications,
-    )
+    # `max_budget_usd` is set on the run's session below, not on the runtime's settings.
+    runtime = await open_runtime(replace(options, max_budget_usd=None), interactive=False)
     try:
         session = await _choose_session(runtime, options)
         agent = await runtime.agent(session)
@@ -186,7 +164,8 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
         if options.max_budget_usd is not None:
             await agent.handle(SetBudget(scope="session", usd=options.max_budget_usd))
         resolved = runtime.models.resolve(agent.model_name, agent.mode)  # type: ignore[arg-type]
-        redact = output_redactor(runtime)
+        redactor = output_redactor(runtime)
+        redact = functools.partial(redact_markdown, redactor=redactor)
         writer = None
         if options.stream_json:
             writer = StreamJsonWriter(
@@ -195,6 +174,7 @@ async def run_headless(options: HeadlessOptions, *, stdin: IO[str], stdout: IO[s
                 include_thinking=options.stream_json_thinking,
                 include_partial=options.include_partial,
                 redact=redact,
+                hold_for=redactor,
             )
             writer.init(
                 cwd=str(runtime.workspace),
@@ -231,14 +211,14 @@ async def _run_prompts(
     return outcome
 
 
-def output_redactor(runtime: Runtime) -> Callable[[str], str]:
+def output_redactor(runtime: Runtime) -> Redactor:
     """What headless output goes through. Its stdout (answer or stream-json) usually ends up in
     a CI log or another program, so it is treated like a log: configured keys, secret-named
     variables, `.env` values and key-shaped strings are redacted, also where markdown splits
-    them. The session itself keeps the text as it was."""
+    them (`redact_markdown`). The session itself keeps the text as it was."""
     redactor = Redactor.for_environment(workspace=runtime.workspace)
     redactor.add(p.api_key for p in runtime.models.providers.values() if p.api_key)
-    return lambda text: redact_markdown(text, redactor)
+    return redactor
 
 
 def _finish(

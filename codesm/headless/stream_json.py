@@ -22,6 +22,8 @@ from codesm.agent.events import (
     ToolCallFinished,
     Usage,
 )
+from codesm.security.redact import Redactor
+from codesm.web.render.held import StreamHold
 
 
 @dataclass
@@ -63,6 +65,11 @@ class StreamJsonWriter:
     _last_usage: dict[str | None, Usage] = field(default_factory=dict)
     redact: Callable[[str], str] = str
     """Applied to every string in every line (stream-json output is a log: see runner.py)."""
+    hold_for: Redactor | None = None
+    """With `redact`: partial deltas are held back until no secret can span two of them (each
+    delta redacted alone would pass both halves of a split key); the rest goes out with the
+    message."""
+    _holds: dict[tuple[str | None, str], StreamHold] = field(default_factory=dict)
 
     def write(self, obj: dict[str, Any]) -> None:
         line = json.dumps(_redacted(obj, self.redact), ensure_ascii=False, separators=(",", ":"))
@@ -113,10 +120,12 @@ class StreamJsonWriter:
                 if parent is None:
                     self.model = event.model
             case AssistantTextDelta() if self.include_partial:
-                self._delta({"type": "text_delta", "text": event.text}, parent)
+                self._delta({"type": "text_delta", "text": self._held(event.text, parent)}, parent)
             case ThinkingDelta() if self.include_partial and self.include_thinking:
-                self._delta({"type": "thinking_delta", "thinking": event.text}, parent)
+                text = self._held(event.text, parent, "thinking")
+                self._delta({"type": "thinking_delta", "thinking": text}, parent)
             case AssistantMessage():
+                self._release(parent)
                 self._assistant(event, parent)
             case ToolCallFinished():
                 block = {
@@ -156,7 +165,22 @@ class StreamJsonWriter:
         }
         self.write(self._envelope("assistant", message, parent))
 
+    def _held(self, text: str, parent: str | None, kind: str = "text") -> str:
+        if self.hold_for is None:
+            return text
+        hold = self._holds.setdefault((parent, kind), StreamHold(self.hold_for))
+        return hold.feed(text)
+
+    def _release(self, parent: str | None) -> None:
+        """The message is whole: what its deltas still hold back goes out now."""
+        for kind in ("text", "thinking"):
+            hold = self._holds.pop((parent, kind), None)
+            if hold is not None:
+                self._delta({"type": f"{kind}_delta", kind: hold.pending}, parent)
+
     def _delta(self, delta: dict[str, Any], parent: str | None = None) -> None:
+        if not any(delta.get(key) for key in ("text", "thinking")):
+            return  # all held back for now
         self.write(
             {
                 "type": "stream_event",

@@ -8,7 +8,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codesm.mcp.approvals import McpApprovals
 from codesm.mcp.config import McpConfig, McpServerConfig
@@ -51,6 +51,8 @@ class McpManager:
     skipped: dict[str, SkippedServer] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     _started: bool = False
+    _live: list[McpTool] = field(default_factory=list)
+    _live_from: list[tuple[McpConnection, list[Any]]] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -122,12 +124,6 @@ class McpManager:
         """The tools of every server that came up within the start timeout."""
         await self.start()
         await asyncio.gather(*(c.wait_started(timeout_s) for c in self.connections.values()))
-        tools: list[McpTool] = []
-        if not self.connections:
-            return tools
-        from codesm.mcp.tools import McpTool
-
-        seen: set[str] = set()
         for connection in self.connections.values():
             if connection.state != "ready":
                 log.warning(
@@ -135,18 +131,47 @@ class McpManager:
                     connection.name,
                     connection.error or connection.state,
                 )
-                continue
-            for remote in connection.tools:
-                tool = McpTool(connection, remote)
-                if tool.name in seen:
-                    log.warning("MCP tool %s is listed twice; the first one is kept", tool.name)
-                    continue
-                seen.add(tool.name)
-                tools.append(tool)
-        return tools
+        return _mcp_tools([c for c in self.connections.values() if c.state == "ready"])
+
+    def live_tools(self) -> list[McpTool]:
+        """The tools of the servers that are up now, without waiting: what an open session offers
+        from its next step. A server restarting after a crash keeps its tools (a call waits for
+        it, then fails with `McpUnavailable`); one that failed, stopped or needs a login loses
+        them. The same list object comes back until that changes, so callers can compare by
+        identity and the tool objects (and their schemas) are not rebuilt every step."""
+        offered = [(c, c.tools) for c in self.connections.values() if c.state in _OFFERING_STATES]
+        unchanged = len(offered) == len(self._live_from) and all(
+            c is old_c and tools is old_tools
+            for (c, tools), (old_c, old_tools) in zip(offered, self._live_from, strict=True)
+        )
+        if not unchanged:
+            self._live_from = offered
+            self._live = _mcp_tools([c for c, _ in offered])
+        return self._live
 
     def statuses(self) -> list[ServerStatus]:
         return [c.status() for c in self.connections.values()]
 
     async def aclose(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self.connections.values()))
+
+
+_OFFERING_STATES = frozenset({"ready", "restarting"})
+
+
+def _mcp_tools(connections: list[McpConnection]) -> list[McpTool]:
+    if not connections:
+        return []
+    from codesm.mcp.tools import McpTool
+
+    tools: list[McpTool] = []
+    seen: set[str] = set()
+    for connection in connections:
+        for remote in connection.tools:
+            tool = McpTool(connection, remote)
+            if tool.name in seen:
+                log.warning("MCP tool %s is listed twice; the first one is kept", tool.name)
+                continue
+            seen.add(tool.name)
+            tools.append(tool)
+    return tools

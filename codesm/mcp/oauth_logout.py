@@ -89,7 +89,8 @@ async def _revoke(
             form["client_secret"] = str(secret)
     response = await http.post(endpoint, data=form, headers=headers)
     if response.status_code != 200:
-        detail = response.text.strip()[:200]
+        # Printed to a terminal: the server's text loses control and bidi characters.
+        detail = "".join(ch for ch in response.text[:200] if ch.isprintable()).strip()
         raise _RevocationFailed(f"HTTP {response.status_code}{': ' + detail if detail else ''}")
 
 

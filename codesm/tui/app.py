@@ -75,7 +75,7 @@ class CodesmApp(App[int]):
         self.status = SessionStatus()
         self.pending_model: str | None = None
         self.chat = self._new_chat()
-        self.prompt = PromptBar(runtime.workspace)
+        self.prompt = PromptBar(runtime.workspace, subagents=lambda: slash.running_subagents(self))
         self._approval_screens: dict[str, ApprovalScreen] = {}
 
     # --- layout ------------------------------------------------------------------------------

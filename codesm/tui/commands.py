@@ -22,12 +22,13 @@ SLASH_COMMANDS: dict[str, str] = {
     "/connect": "connect a model provider (paste an API key)",
     "/undo": "undo the last applied change",
     "/redo": "redo the last undone change",
-    "/steer": "/steer N MESSAGE sends MESSAGE to running subagent N (before its next step)",
-    "/stop-subagent": "/stop-subagent N cancels running subagent N (its siblings go on)",
+    "/steer": "/steer N MESSAGE tells running subagent N (2, 1.2, id start) before its next step",
+    "/stop-subagent": "/stop-subagent N cancels running subagent N alone (2, 1.2, id start)",
     "/theme": "pick a theme",
     "/help": "list the commands and keys",
 }
 PERMISSION_MODES: tuple[str, ...] = get_args(PermissionMode)
+SUBAGENT_REF = "a running subagent's number as shown (2, or 1.2 when nested) or its id's start"
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,11 @@ def parse_slash(text: str) -> SlashCommand | None:
         return SlashCommand("mode", name)
     if name == "mode" and argument not in ("", "smart", "rush"):
         raise SlashError("Use /mode, /mode smart or /mode rush.")
-    number, _, message = argument.partition(" ")
-    if name == "steer" and not (number.isdigit() and message.strip()):
-        raise SlashError("Use /steer N MESSAGE, N being the subagent's number in its tool call.")
-    if name == "stop-subagent" and not argument.isdigit():
-        raise SlashError("Use /stop-subagent N, N being the subagent's number in its tool call.")
+    _, _, message = argument.partition(" ")
+    if name == "steer" and not message.strip():
+        raise SlashError(f"Use /steer N MESSAGE, N being {SUBAGENT_REF}.")
+    if name == "stop-subagent" and (not argument or " " in argument):
+        raise SlashError(f"Use /stop-subagent N, N being {SUBAGENT_REF}.")
     if name == "permissions" and argument not in PERMISSION_MODES:
         raise SlashError(f"Use /permissions {' | '.join(PERMISSION_MODES)}.")
     return SlashCommand(name, argument)

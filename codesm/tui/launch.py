@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 
-from codesm.agent.permissions.engine import Mode
+from codesm.agent.launch import LaunchOptions, open_runtime
 from codesm.agent.runtime import Runtime
 from codesm.errors import CodesmError
 from codesm.store import SessionRecord
-from codesm.store.sessions import Visibility
 
 
 @dataclass(frozen=True)
-class TuiOptions:
-    workspace: Path
+class TuiOptions(LaunchOptions):
     continue_latest: bool = False
     session_id: str | None = None
     mode: str | None = None
     model: str | None = None
-    permission_mode: Mode | None = None
-    settings_file: Path | None = None
-    mcp_config: str | None = None
-    strict_mcp_config: bool = False
-    visibility: Visibility | None = None
-    notifications: bool | None = None
-    max_budget_usd: float | None = None
-    """`--max-budget-usd`: the session budget (`codesm.budget.session`) for this launch."""
 
 
 async def _choose_session(runtime: Runtime, options: TuiOptions) -> SessionRecord | None:
@@ -46,17 +35,7 @@ async def _choose_session(runtime: Runtime, options: TuiOptions) -> SessionRecor
 async def run_tui_async(options: TuiOptions) -> int:
     from codesm.tui.app import CodesmApp
 
-    runtime = await Runtime.open(
-        options.workspace,
-        settings_file=options.settings_file,
-        permission_mode=options.permission_mode,
-        interactive=True,
-        mcp_config=options.mcp_config,
-        strict_mcp_config=options.strict_mcp_config,
-        visibility=options.visibility,
-        notifications=options.notifications,
-        max_budget_usd=options.max_budget_usd,
-    )
+    runtime = await open_runtime(options, interactive=True)
     try:
         session = await _choose_session(runtime, options)
         app = CodesmApp(runtime, session=session)

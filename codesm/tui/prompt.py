@@ -1,9 +1,10 @@
 """The prompt: one input line with a dropdown that completes `@file` mentions (ranked by the
-native fuzzy finder) and `/` commands."""
+native fuzzy finder), `/` commands, and the running subagent `/steer` and `/stop-subagent` name."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events, work
@@ -15,8 +16,10 @@ from textual.widgets.option_list import Option
 from codesm.file_finder import finder_for
 from codesm.tui.commands import completions
 from codesm.tui.messages import PromptSubmitted
+from codesm.tui.subagent_refs import RunningSubagent, completing
 
 MENTION = re.compile(r"(?:^|\s)@(\S*)$")
+SUBAGENT_REF = re.compile(r"^/(?:steer|stop-subagent) (\S*)$")
 MAX_CHOICES = 8
 
 
@@ -45,9 +48,13 @@ class PromptBar(Vertical):
     PromptBar Input { border: round $primary; }
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, subagents: Callable[[], list[RunningSubagent]] | None = None
+    ) -> None:
         super().__init__(id="prompt-bar")
         self.root = root
+        self.subagents = subagents
+        """The session's running subagents, for completing `/steer` and `/stop-subagent`."""
         self._choices = OptionList(id="completions")
         self.input = PromptInput(
             placeholder="Ask codesm…  (@ mentions a file, / for commands, enter sends)",
@@ -118,8 +125,15 @@ class PromptBar(Vertical):
         cursor = self.input.cursor_position
         before = value[:cursor]
         mention = MENTION.search(before)
+        subagent = SUBAGENT_REF.match(before) if self.subagents is not None else None
         if mention is not None:
             self._complete_mention(mention.group(1), (cursor - len(mention.group(1)) - 1, cursor))
+        elif subagent is not None and self.subagents is not None:
+            typed = subagent.group(1)
+            running = completing(self.subagents(), typed)
+            self._offer(
+                [Option(shown, id=ref) for ref, shown in running], (cursor - len(typed), cursor)
+            )
         elif before.startswith("/") and " " not in before:
             found = [Option(f"{name}  {help}", id=name) for name, help in completions(before)]
             self._offer(found, (0, cursor))

@@ -24,6 +24,7 @@ from codesm.agent.ops import (
 from codesm.store.usage_reports import UsageFilter, UsageReports
 from codesm.tui.chat import NoticeView
 from codesm.tui.commands import HELP_TEXT, PERMISSION_MODES, SlashCommand
+from codesm.tui.subagent_refs import RunningSubagent, resolve_subagent
 
 if TYPE_CHECKING:
     from codesm.tui.app import CodesmApp
@@ -97,15 +98,20 @@ async def _compact(app: CodesmApp, op: Compact) -> None:
         app.notify(f"Compacting failed: {exc}", severity="error")
 
 
+def running_subagents(app: CodesmApp) -> list[RunningSubagent]:
+    """The session's running subagents at every depth, oldest tool call first."""
+    return [each for view in app.chat.tools.values() for each in view.running()]
+
+
 async def control_subagent(app: CodesmApp, command: SlashCommand) -> None:
-    """`/steer N MESSAGE` or `/stop-subagent N`: N numbers the subagents of the latest tool
-    call that started some, as its lines in the chat show."""
-    number, _, message = command.argument.partition(" ")
-    views = [v for v in app.chat.tools.values() if v.subagent_sessions]
-    child = views[-1].subagent_sessions.get(int(number) - 1) if views else None
-    if app.session is None or child is None:
-        app.notify(f"There is no subagent {number} in this session.", severity="warning")
+    """`/steer N MESSAGE` or `/stop-subagent N`: N names a running subagent of the session at
+    any depth, as `subagent_refs` reads it."""
+    ref, _, message = command.argument.partition(" ")
+    target = resolve_subagent(running_subagents(app), ref)
+    if isinstance(target, str) or app.session is None:
+        app.notify(target if isinstance(target, str) else "No session yet.", severity="warning")
         return
+    child = target.session_id
     op: SteerSubagent | CancelSubagent = (
         SteerSubagent(child_session_id=child, text=message.strip())
         if command.name == "steer"
@@ -116,7 +122,7 @@ async def control_subagent(app: CodesmApp, command: SlashCommand) -> None:
         app.notify(problem, severity="warning")
     else:
         done = "Sent to" if command.name == "steer" else "Stopping"
-        app.notify(f"{done} subagent {number}.", timeout=3)
+        app.notify(f"{done} subagent {target.label}.", timeout=3)
 
 
 async def show_help(app: CodesmApp) -> None:

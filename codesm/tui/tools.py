@@ -4,11 +4,13 @@ arguments, the streamed output and the result (or the diff)."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
+from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from codesm.agent.events import (
@@ -20,6 +22,7 @@ from codesm.agent.events import (
     ToolCallStarted,
 )
 from codesm.tui.diff import diff_stats, parse_hunks, render_hunk
+from codesm.tui.subagent_refs import RunningSubagent
 
 MAX_OUTPUT_CHARS = 20_000
 SUMMARY_CHARS = 70
@@ -65,17 +68,22 @@ class ChildCall:
         return "  ".join(p for p in parts if p)
 
 
-def progress_line(event: SubagentProgress) -> str:
-    """`step 3 · running grep 'foo' · 12s · 5.2k tokens · $0.0031` (or the outcome)."""
+def progress_line(event: SubagentProgress, elapsed_s: float | None = None) -> str:
+    """`step 3 · running grep 'foo' · 12s · 5.2k tokens · $0.0031` (or the outcome);
+    `elapsed_s` is the time now, when it runs on since the event."""
     parts = [f"step {event.step}", event.activity] if event.status == "running" else [
-        event.status, f"{event.step} steps"]  # fmt: skip
-    parts.append(f"{event.elapsed_s:.0f}s")
-    tokens = event.input_tokens + event.output_tokens
-    if tokens:
-        parts.append(f"{tokens / 1000:.1f}k tokens" if tokens >= 1000 else f"{tokens} tokens")
+        event.status, f"{event.step} step{'' if event.step == 1 else 's'}"]  # fmt: skip
+    parts.append(f"{int(event.elapsed_s if elapsed_s is None else elapsed_s)}s")
+    parts.append(_tokens(event.input_tokens + event.output_tokens))
     if event.cost_usd:
         parts.append(f"${event.cost_usd:.4f}")
     return " · ".join(p for p in parts if p)
+
+
+def _tokens(tokens: int) -> str:
+    if not tokens:
+        return ""
+    return f"{tokens / 1000:.1f}k tokens" if tokens >= 1000 else f"{tokens} tokens"
 
 
 class ToolCallView(Collapsible):
@@ -114,11 +122,16 @@ class ToolCallView(Collapsible):
         self._subagent_heads: dict[int, str] = {}
         self._child_calls: dict[int, dict[str, ChildCall]] = {}
         self.subagent_sessions: dict[int, str] = {}
-        """Each subagent's session by its index (the number `/steer N` uses is index + 1)."""
+        """Each subagent's session by its index (its number in the chat is index + 1)."""
         self.running_subagents: set[int] = set()
-        self._progress: dict[int, str] = {}
-        self._nested: dict[int, dict[str, str]] = {}
+        self.labels: dict[str, str] = {}
+        """Every subagent's number as shown, by session: `2`, `1.2` (nested under 1)."""
+        self._kinds: dict[str, tuple[str, str]] = {}
+        self._progress: dict[str, tuple[SubagentProgress, float]] = {}
+        """The last progress of each subagent (any depth) and when it came (monotonic)."""
+        self._nested: dict[int, list[str]] = {}
         self._owner: dict[str, int] = {}
+        self._ticker: Timer | None = None
         super().__init__(
             self._args_view, self._output_view, title=self._heading(), collapsed=True,
             id=f"tool-{call_id}",
@@ -146,41 +159,96 @@ class ToolCallView(Collapsible):
             else:
                 self.compose_add_child(line)
         number = event.index + 1
-        self.subagent_sessions[event.index] = event.child_session_id
-        self._owner[event.child_session_id] = event.index
+        session = event.child_session_id
+        self.subagent_sessions[event.index] = session
+        self._owner[session] = event.index
+        self.labels[session] = str(number)
         if isinstance(event, SubagentStarted):
             self.running_subagents.add(event.index)
+            self._kinds[session] = (event.subagent_type, event.description)
             text = f"↳ {number} ◌ {event.subagent_type} ({event.model})  {event.description}"
         else:
             self.running_subagents.discard(event.index)
-            self._progress.pop(event.index, None)
+            self._progress.pop(session, None)
             icon = ICONS["ok"] if event.status == "completed" else ICONS["error"]
             text = f"↳ {number} {icon} {event.subagent_type} ({event.model})  {event.status}  "
             text += f"{event.steps} steps  {event.duration_s:.1f}s  ${event.cost_usd:.4f}"
+            tokens = _tokens(event.input_tokens + event.output_tokens)
+            text += f"  {tokens}" if tokens else ""
             if event.summary or event.error:
                 text += f"\n    {_clip(event.error or event.summary, 200)}"
         self._subagent_heads[event.index] = text
         self._show_subagent(event.index)
+        self._keep_ticking()
 
     def progress(self, event: SubagentProgress) -> None:
         """A subagent's live step, activity, time, tokens and cost; a nested subagent (started
-        by one of this call's subagents) becomes an indented line under it."""
-        if event.parent_child_session_id is None:
-            index = self._owner.get(event.child_session_id)
+        by one of this call's subagents) becomes an indented line under it, numbered under its
+        parent's number (`1.2`)."""
+        session, parent = event.child_session_id, event.parent_child_session_id
+        if parent is None:
+            index = self._owner.get(session)
             if index is None or index not in self.running_subagents:
                 return
-            self._progress[index] = "    " + progress_line(event)
         else:
-            index = self._owner.get(event.parent_child_session_id)
-            if index is None:
+            index = self._owner.get(parent)
+            if index is None or parent not in self.labels:
                 return
-            self._owner[event.child_session_id] = index
-            icon = ICONS["running"] if event.status == "running" else (
-                ICONS["ok"] if event.status == "completed" else ICONS["error"])  # fmt: skip
-            indent = "    " * max(1, event.depth - 1)
-            line = f"{indent}↳ {icon} {event.subagent_type}  {progress_line(event)}"
-            self._nested.setdefault(index, {})[event.child_session_id] = line
+            if session not in self.labels:
+                siblings = [s for s in self._nested.get(index, []) if self._parent_of(s) == parent]
+                self.labels[session] = f"{self.labels[parent]}.{len(siblings) + 1}"
+                self._nested.setdefault(index, []).append(session)
+            self._owner[session] = index
+            kind, description = self._kinds.get(session, (event.subagent_type, ""))
+            self._kinds[session] = (kind, event.description or description)
+        self._progress[session] = (event, time.monotonic())
         self._show_subagent(index)
+        self._keep_ticking()
+
+    def _parent_of(self, session: str) -> str | None:
+        known = self._progress.get(session)
+        return known[0].parent_child_session_id if known is not None else None
+
+    def running(self) -> list[RunningSubagent]:
+        """Its running subagents at every depth, in the order the chat shows them."""
+        found: list[RunningSubagent] = []
+        for index in sorted(self.running_subagents):
+            session = self.subagent_sessions[index]
+            for each in [session, *self._nested.get(index, [])]:
+                last = self._progress.get(each)
+                if each != session and (last is None or last[0].status != "running"):
+                    continue
+                kind, description = self._kinds.get(each, ("subagent", ""))
+                found.append(RunningSubagent(self.labels[each], each, kind, description))
+        return found
+
+    def on_mount(self) -> None:
+        self._keep_ticking()
+
+    def _keep_ticking(self) -> None:
+        """Between progress events, move the elapsed times on every second while any runs."""
+        if self.running_subagents and self._ticker is None and self.is_mounted:
+            self._ticker = self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        for index in self.running_subagents:
+            self._show_subagent(index)
+        if not self.running_subagents and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _progress_line(self, session: str, *, running: bool) -> str:
+        event, at = self._progress[session]
+        ticking = running and event.status == "running"
+        return progress_line(event, event.elapsed_s + time.monotonic() - at if ticking else None)
+
+    def _nested_line(self, session: str, *, running: bool) -> str:
+        event = self._progress[session][0]
+        icon = ICONS["running"] if event.status == "running" else (
+            ICONS["ok"] if event.status == "completed" else ICONS["error"])  # fmt: skip
+        indent = "    " * max(1, event.depth - 1)
+        line = self._progress_line(session, running=running)
+        return f"{indent}↳ {self.labels[session]} {icon} {event.subagent_type}  {line}"
 
     def child_event(self, index: int, stored: StoredEvent) -> None:
         """Fold an event of the subagent `index`'s own session in: its tool calls nest under it."""
@@ -207,9 +275,11 @@ class ToolCallView(Collapsible):
         calls = self.child_calls(index)
         head, _, outcome = self._subagent_heads.get(index, "").partition("\n")
         lines = [head]
-        if index in self._progress:
-            lines.append(self._progress[index])
-        lines += self._nested.get(index, {}).values()
+        running = index in self.running_subagents
+        session = self.subagent_sessions.get(index)
+        if running and session in self._progress:
+            lines.append("    " + self._progress_line(session, running=True))
+        lines += [self._nested_line(s, running=running) for s in self._nested.get(index, [])]
         if len(calls) > CHILD_CALLS_SHOWN:
             lines.append(f"    … {len(calls) - CHILD_CALLS_SHOWN} earlier tool call(s)")
         lines += [f"    {call.line()}" for call in calls[-CHILD_CALLS_SHOWN:]]

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from codesm import __version__
+from codesm.agent.launch import open_runtime
 from codesm.agent.runtime import Runtime
 from codesm.security.redact import Redactor
 from codesm.web.access import Access, CsrfForRequest
@@ -38,6 +39,7 @@ from codesm.web.routes import (
     shares,
 )
 from codesm.web.security import SandboxedFrames, SecurityMiddleware, SecurityPolicy
+from codesm.web.share_visibility import open_to_workspace
 from codesm.web.sharing import ShareRegistry
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -53,15 +55,7 @@ log = logging.getLogger(__name__)
 
 async def open_workspace_runtime(config: WebConfig) -> Runtime:
     """The default: one interactive runtime for the served workspace."""
-    return await Runtime.open(
-        config.workspace,
-        interactive=True,
-        db_path=config.db_path,
-        mcp_config=config.mcp_config,
-        strict_mcp_config=config.strict_mcp_config,
-        notifications=config.notifications,
-        max_budget_usd=config.max_budget_usd,
-    )
+    return await open_runtime(config, interactive=True)
 
 
 def create_app(
@@ -120,6 +114,7 @@ def create_app(
             await share_registry.restore(runtime.store.share_links, project_id=runtime.project_id)
             if config.share_at_start:
                 session = await runtime.latest_session() or await runtime.new_session()
+                session = await open_to_workspace(runtime.store, session)  # as the Share button
                 await lan.share(
                     session.id, controller=config.share_controller, title=session.title or ""
                 )

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from codesm.agent.launch import LaunchOptions
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class WebConfig:
-    """Settings fixed for the life of one server.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig(LaunchOptions):
+    """Settings fixed for the life of one server (with the runtime's `LaunchOptions`).
 
     `port` is the port actually bound (never 0): the Host allowlist and the served origins are
     built from it. `owner_token` is the secret printed in the launch URL; the session cookie and
     the CSRF token are derived from it.
     """
 
-    workspace: Path
     port: int
     owner_token: str
     host: str = "127.0.0.1"
@@ -25,8 +25,6 @@ class WebConfig:
     max_body_bytes: int = 10 * MIB
     max_ws_message_bytes: int = 1 * MIB
     max_ws_connections: int = 32
-    db_path: Path | None = None
-    """The session database (default: the user data dir); tests point it into a temp dir."""
     share_at_start: bool = False
     """`--share`: the LAN address (`share_host`) is bound with the loopback one from the start."""
     share_host: str | None = None
@@ -34,14 +32,6 @@ class WebConfig:
     share_controller: bool = False
     """`--share` also issues a controller link (can chat and approve), not just a viewer link."""
     share_ttl_s: float = 8 * 3600
-    max_budget_usd: float | None = None
-    """`--max-budget-usd`: the session budget (`codesm.budget.session`) while this server runs."""
-    mcp_config: str | None = None
-    """`--mcp-config JSON|PATH`: MCP servers added to the configured ones for this server."""
-    strict_mcp_config: bool = False
-    """`--strict-mcp-config`: only the servers of `mcp_config`."""
-    notifications: bool | None = None
-    """`--notifications/--no-notifications` (None: `codesm.notifications.enabled`)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

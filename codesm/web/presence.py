@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from codesm.web.roles import Principal, Role
 
 NAME_CHARS = 40
+MAX_REMEMBERED = 256
+"""Browsers whose number and name a session keeps after they disconnect."""
 GUEST_COOKIE_PREFIX = "codesm_guest_"
 _GUEST_ID = re.compile(r"[0-9a-f]{24}")
 
@@ -85,7 +87,9 @@ class Presence:
         self._keys = itertools.count(1)
         self._visitors: dict[int, Visitor] = {}
         self._names: dict[tuple[str, str], str] = {}
-        self._numbers: dict[tuple[str, str], int] = {}
+        # Guest numbers per session: browser -> number (insertion-ordered), and the next number.
+        self._numbers: dict[str, dict[str, int]] = {}
+        self._next_number: dict[str, int] = {}
         self._watchers: dict[str, set[asyncio.Event]] = {}
 
     def join(
@@ -97,9 +101,12 @@ class Presence:
             key, session_id, principal.role, principal.link_id, browser, address, self.clock()
         )
         if principal.is_guest:
-            seen = (session_id, browser)
-            if seen not in self._numbers:
-                self._numbers[seen] = 1 + sum(1 for s, _ in self._numbers if s == session_id)
+            numbers = self._numbers.setdefault(session_id, {})
+            if browser not in numbers:
+                numbers[browser] = self._next_number[session_id] = (
+                    self._next_number.get(session_id, 0) + 1
+                )
+                self._forget_departed(session_id)
         self._visitors[key] = visitor
         self._relabel(visitor)
         self.changed(session_id)
@@ -128,12 +135,25 @@ class Presence:
         browser = valid_guest_id(guest_id)
         return self._names.get((session_id, browser), "") if browser else ""
 
+    def _forget_departed(self, session_id: str) -> None:
+        """Past `MAX_REMEMBERED` browsers on a session, forget the oldest that are not connected:
+        a guest can send any well-formed browser id, and each new one would otherwise be kept
+        (with its name) for the server's life."""
+        numbers = self._numbers[session_id]
+        if len(numbers) <= MAX_REMEMBERED:
+            return
+        connected = {v.browser for v in self._visitors.values() if v.session_id == session_id}
+        for browser in [b for b in numbers if b not in connected][: len(numbers) - MAX_REMEMBERED]:
+            del numbers[browser]
+            self._names.pop((session_id, browser), None)
+
     def _relabel(self, visitor: Visitor) -> None:
         seen = (visitor.session_id, visitor.browser)
         if visitor.is_owner:
             visitor.label = "you (owner)"
         else:
-            visitor.label = self._names.get(seen) or f"guest {self._numbers.get(seen, 0)}"
+            number = self._numbers.get(visitor.session_id, {}).get(visitor.browser, 0)
+            visitor.label = self._names.get(seen) or f"guest {number}"
 
     def visitors(self, session_id: str) -> list[Visitor]:
         """Who is on `session_id` now, in order of arrival."""

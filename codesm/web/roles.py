@@ -54,6 +54,7 @@ ROUTE_ROLES: Mapping[str, Role] = {
     "GET /shares": O,
     "POST /shares": O,
     "POST /shares/{link_id}/revoke": O,
+    "POST /shares/private": O,
     "GET /settings": O,
     "GET /settings/mcp": O,
     "POST /settings/mcp/{name}/approve": O,

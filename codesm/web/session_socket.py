@@ -39,6 +39,7 @@ from codesm.store import SessionRecord
 from codesm.web.commands import COMMANDS, CommandReply, read_command
 from codesm.web.context import WebContext
 from codesm.web.presence_socket import GUEST_NAME, SocketPresence
+from codesm.web.provider_refresh import follow_provider_changes
 from codesm.web.render.diff import DIFF_LAYOUT_COOKIE, diff_layout
 from codesm.web.render.live import SessionRenderer
 from codesm.web.render.panels import panel_fragments, panels, tree_mark_fragments
@@ -87,6 +88,9 @@ class SessionLink:
             asyncio.create_task(self._follow(renderer)),
             asyncio.create_task(self.presence.follow()),
         ]
+        if self.principal.role is Role.OWNER:  # a key stored in another tab updates this one
+            follow = follow_provider_changes(self.ctx, self.session.id, self.outbox)
+            tasks.append(asyncio.create_task(follow))
         receiving = asyncio.create_task(self._receive_loop())
         stopped = asyncio.create_task(self.stop.wait())
         link_id, shares = self.principal.link_id, self.ctx.shares
@@ -194,6 +198,9 @@ class SessionLink:
         if isinstance(op, Approve) and op.remember is not None and self.principal.is_guest:
             # "Always allow" writes rules for the owner's future sessions: owners only.
             return await self._flash("error", NOT_ALLOWED)
+        if isinstance(op, SubmitPrompt) and not _may_switch(self.principal, op):
+            # A prompt's mode and model are set_mode / set_model in disguise: same roles.
+            return await self._flash("error", NOT_ALLOWED)
         if isinstance(op, SteerSubagent | CancelSubagent):
             # Checked in the core: the target must be a running subagent of this very session.
             problem = await runtime.subagents.control(self.session.id, op)
@@ -252,6 +259,13 @@ class SessionLink:
             kind=kind, text=text
         )
         await self.outbox.put(html)
+
+
+def _may_switch(principal: Principal, op: SubmitPrompt) -> bool:
+    """Whether `principal` may also change the mode and model a prompt names."""
+    return (op.mode is None or may_send_op(principal, "set_mode")) and (
+        op.model is None or may_send_op(principal, "set_model")
+    )
 
 
 def op_fields(frame: dict[str, Any]) -> dict[str, Any] | None:

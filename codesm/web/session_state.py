@@ -4,6 +4,7 @@ the sidebar's sessions and the connect-a-provider hint. Shared by the page and i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup
@@ -14,6 +15,7 @@ from codesm.errors import CodesmError
 from codesm.security.redact import Redactor
 from codesm.store import SessionRecord
 from codesm.web.context import WebContext
+from codesm.web.folded_sessions import private_copy
 from codesm.web.render.diff import DiffLayout
 from codesm.web.render.live import SessionRenderer
 from codesm.web.render.view import StatusView
@@ -59,9 +61,12 @@ async def load_renderer(
     diff_layout: DiffLayout = "unified",
     for_guest: bool = False,
 ) -> SessionRenderer:
-    """A renderer with every stored event of `session` folded in (nothing rendered yet);
-    its diffs are shown in `diff_layout`. `for_guest`: streamed text is held back from the
-    page until it cannot be part of a secret."""
+    """A renderer with every stored event of `session` folded in (nothing rendered yet), of its
+    own (the caller may apply live events to it); its diffs are shown in `diff_layout`.
+    `for_guest`: streamed text is held back from the page until it cannot be part of a secret.
+
+    The folded state is kept in `ctx.folded`, so only events stored since the last load are
+    read and folded here (see `folded_sessions`)."""
     runtime = ctx.runtime
     label, window = model_label(runtime, session.model, session.mode)
     agent = runtime.agents.get(session.id)
@@ -73,28 +78,40 @@ async def load_renderer(
         title=session.title,
         model_options=model_options(runtime, label),
     )
-
-    def label_of(model: str) -> str:
-        return model_label(runtime, model, status.mode)[0]
-
-    renderer = SessionRenderer(
-        ctx.macros("partials/live.html"),
-        status,
-        label_of,
-        diff_layout=diff_layout,
-        hold_for=ctx.guest_redactor if for_guest else None,
-    )
-    after = 0
+    hold_for = ctx.guest_redactor if for_guest else None
+    key = (session.id, diff_layout, for_guest)
+    basis = (
+        status.mode, status.permission_mode, label, window, status.title,
+        tuple(status.model_options), id(hold_for),
+    )  # fmt: skip
+    macros = ctx.macros("partials/live.html")
+    folded = ctx.folded.get(key, basis)
+    if folded is None:
+        folded = SessionRenderer(
+            macros, status, _labeler(runtime, status), diff_layout=diff_layout, hold_for=hold_for
+        )
+        ctx.folded.keep(key, basis, folded)
+    after = folded.last_seq
     while True:
         page = await runtime.store.events_after(session.id, after, 2000)
         for stored in page:
-            renderer.apply(stored, live=False)
+            folded.apply(stored, live=False)
         if len(page) < 2000:
             break
         after = page[-1].seq
+    renderer = private_copy(folded)
+    renderer.m = macros
+    renderer.model_label = _labeler(runtime, renderer.status)
     if agent is not None:
-        status.permission_mode = agent.deps.permissions.mode
+        renderer.status.permission_mode = agent.deps.permissions.mode
     return renderer
+
+
+def _labeler(runtime: Runtime, status: StatusView) -> Callable[[str], str]:
+    def label_of(model: str) -> str:
+        return model_label(runtime, model, status.mode)[0]
+
+    return label_of
 
 
 async def sidebar_sessions(
@@ -115,11 +132,16 @@ async def sidebar_sessions(
 
 
 async def render_share_panel(
-    ctx: WebContext, session_id: str, issued: list[tuple[str, str]] | None = None, error: str = ""
+    ctx: WebContext,
+    session_id: str,
+    issued: list[tuple[str, str]] | None = None,
+    error: str = "",
+    notice: str = "",
 ) -> str:
     """The owner's Shares panel for one session; `issued` links are shown once. Until the session
     has a live link, it previews what a viewer will see (through the guest redactor)."""
     macros = ctx.macros("partials/shares.html")
+    session = await ctx.runtime.store.sessions.get(session_id)
     links = ctx.shares.live_links(session_id)
     preview: list[PreviewItem] = []
     if not links and not issued:
@@ -139,5 +161,7 @@ async def render_share_panel(
             preview=preview,
             first_share=not links and not issued,
             visitors=ctx.shares.presence.visitors(session_id),
+            visibility=session.visibility if session is not None else "private",
+            notice=notice,
         )
     )

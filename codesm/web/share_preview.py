@@ -16,6 +16,8 @@ from codesm.store import Store
 
 SAMPLE_CHARS = 400
 PAGE = 2000
+SCAN_EVENTS = 2_000
+"""How far back the preview looks for its samples."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,27 +47,37 @@ def sample(text: str, redactor: Redactor, *, tail: bool = False) -> tuple[tuple[
 
 
 async def share_preview(store: Store, session_id: str, redactor: Redactor) -> list[PreviewItem]:
-    """The last assistant message and the last tool output of the session, as a viewer sees them."""
+    """The last assistant message and the last tool output of the session, as a viewer sees them.
+
+    The log is read backwards, a page at a time, and only its newest `SCAN_EVENTS` events: the
+    owner's page shows this preview on every load, and reading a long session's whole log
+    took seconds."""
     said: str | None = None
-    output: tuple[str, str] | None = None
-    names: dict[str, str] = {}
-    after = 0
-    while True:
-        page = await store.events_after(session_id, after, PAGE)
-        for stored in page:
+    output: tuple[str, str] | None = None  # (call_id, content)
+    name: str | None = None
+    high = await store.events.last_seq(session_id)
+    floor = max(0, high - SCAN_EVENTS)
+    while high > floor and (said is None or output is None or name is None):
+        low = max(floor, high - PAGE)
+        page = await store.events_after(session_id, low, high - low)
+        for stored in reversed(page):
             event = stored.event
-            if isinstance(event, ToolCallStarted):
-                names[event.call_id] = event.name
-            elif isinstance(event, ToolCallFinished) and event.content.strip():
-                output = (names.get(event.call_id, "tool"), event.content)
-            elif isinstance(event, AssistantMessage) and event.text.strip():
+            if isinstance(event, AssistantMessage) and said is None and event.text.strip():
                 said = event.text
-        if len(page) < PAGE:
-            break
-        after = page[-1].seq
+            elif isinstance(event, ToolCallFinished) and output is None and event.content.strip():
+                output = (event.call_id, event.content)
+            elif (
+                isinstance(event, ToolCallStarted)
+                and output is not None
+                and name is None
+                and event.call_id == output[0]
+            ):
+                name = event.name
+        high = low
     items = []
     if said is not None:
         items.append(PreviewItem("Last assistant message", sample(said, redactor, tail=True)))
     if output is not None:
-        items.append(PreviewItem(f"Last tool output ({output[0]})", sample(output[1], redactor)))
+        label = f"Last tool output ({name or 'tool'})"
+        items.append(PreviewItem(label, sample(output[1], redactor)))
     return items

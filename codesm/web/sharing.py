@@ -92,6 +92,7 @@ class ShareRegistry:
         self._links: dict[str, ShareLink] = {}
         self._stops: dict[str, set[asyncio.Event]] = {}
         self._rows: ShareLinks | None = None
+        self._unsaved: set[str] = set()
 
     async def restore(self, rows: ShareLinks, *, project_id: str) -> None:
         """Keep links in `rows` from now on, and take back the live links of `project_id`
@@ -158,11 +159,14 @@ class ShareRegistry:
         return self._links.get(link_id)
 
     def live_links(self, session_id: str | None = None) -> list[ShareLink]:
+        """Links in force, and those whose revocation is not saved yet (listed to be revoked
+        again; no request is honoured through them meanwhile)."""
         now = self.clock()
         return [
             link
             for link in self._links.values()
-            if link.live(now) and session_id in (None, link.session_id)
+            if (link.live(now) or link.id in self._unsaved)
+            and session_id in (None, link.session_id)
         ]
 
     def remaining_s(self, link_id: str) -> float:
@@ -173,14 +177,23 @@ class ShareRegistry:
         """End a link now: its cookie stops working and its open sockets are told to close;
         the revocation is saved before this returns."""
         link = self._links.get(link_id)
-        if link is None or link.revoked:
+        if link is None or (link.revoked and link_id not in self._unsaved):
             return False
         link.revoked = True
         for stop in self._stops.pop(link_id, set()):
             stop.set()
         self.presence.changed(link.session_id)
         if self._rows is not None:
-            await self._rows.revoke(link_id, self.clock())
+            try:
+                await self._rows.revoke(link_id, self.clock())
+            except BaseException:
+                # Ended in memory already; until the row says so too, the link stays listed so a
+                # retry writes it again (else the next server would honour the link). Marked only
+                # on failure: a list rendered while the write is under way must not show it.
+                self._unsaved.add(link_id)
+                self.presence.changed(link.session_id)
+                raise
+            self._unsaved.discard(link_id)
         return True
 
     def connected(self, link_id: str) -> int:

@@ -7,20 +7,17 @@ files are opened with `open_confined`, so a symlink swapped in between cannot re
 from __future__ import annotations
 
 import asyncio
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from codesm import native
+from codesm.web.file_pages import PAGE_LINES, last_page_offset, read_page
 from codesm.web.render.highlight import highlight_lines, lexer_for
-from codesm.workspace.paths import open_confined, relative_to_root, resolve_in_workspace
+from codesm.workspace.paths import relative_to_root, resolve_in_workspace
 
 MAX_TREE_ENTRIES = 1000
-PREVIEW_BYTES = 512 * 1024
-PREVIEW_LINES = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,31 +35,32 @@ class Preview:
     first_line: int = 1
     more: bool = False
     note: str = ""
+    total_lines: int = 0
+    prev_offset: int | None = None
+    next_offset: int | None = None
+    """Line offsets of the previous and next pages of a file longer than one page."""
 
 
 async def tree_level(root: Path, user_path: str) -> tuple[list[TreeEntry], bool]:
-    """The folders and files directly inside `user_path` that the walker does not ignore."""
+    """The folders and files directly inside `user_path` that the walker does not ignore.
+
+    One directory is read, whatever lies below it (a tree request on a 78k-file repository stays
+    O(level)). So a folder that is not ignored itself is listed even when every file in it is
+    ignored; expanding it shows it empty."""
     directory = resolve_in_workspace(root, user_path or ".", must_exist=True)
     if not directory.is_dir():
         raise NotADirectoryError(user_path)
     base = relative_to_root(root, directory)
     prefix = "" if base == "." else f"{base}/"
-    files = await native.walk(directory)
-    dirs: dict[str, None] = {}
-    plain: list[str] = []
-    for rel in files:
-        head, sep, _ = rel.partition("/")
-        if sep:
-            dirs.setdefault(head)
-        else:
-            plain.append(head)
+    dirs, plain = await native.list_level(directory)
     entries = [TreeEntry(d, prefix + d, True) for d in sorted(dirs, key=str.lower)]
     entries += [TreeEntry(f, prefix + f, False) for f in sorted(plain, key=str.lower)]
     return entries[:MAX_TREE_ENTRIES], len(entries) > MAX_TREE_ENTRIES
 
 
-async def preview(root: Path, user_path: str) -> Preview:
-    """A highlighted preview of a text file (its first lines), or a description of it."""
+async def preview(root: Path, user_path: str, offset: int = 0) -> Preview:
+    """A highlighted page of a text file (from line `offset + 1`, the last page if the file is
+    shorter), or a description of it."""
     path = resolve_in_workspace(root, user_path, must_exist=True, allow_root=False)
     rel = relative_to_root(root, path)
     if path.is_dir():
@@ -71,21 +69,14 @@ async def preview(root: Path, user_path: str) -> Preview:
     size = f"{info.size:,} bytes"
     if info.is_binary:
         return Preview(rel, size, note=f"Binary file ({size}); not shown.")
-    data = await asyncio.to_thread(_read_head, root, rel)
-    text = data.decode("utf-8", errors="replace")
-    all_lines = text.splitlines()
-    shown = all_lines[:PREVIEW_LINES]
-    more = len(all_lines) > PREVIEW_LINES or len(data) >= PREVIEW_BYTES
+    if offset >= info.line_count:  # past the end: the last page
+        offset = last_page_offset(info.line_count)
+    page = await asyncio.to_thread(read_page, root, rel, offset)
     summary = f"{info.line_count:,} lines · {size} · {info.encoding} · {info.line_ending}"
-    lines = highlight_lines("\n".join(shown), lexer_for(filename=path.name))
-    return Preview(rel, summary, lines=lines, more=more)
-
-
-def _read_head(root: Path, rel: str) -> bytes:
-    fd = open_confined(root, rel, os.O_RDONLY)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IsADirectoryError(rel)
-        return os.read(fd, PREVIEW_BYTES)
-    finally:
-        os.close(fd)
+    lines = highlight_lines("\n".join(page.lines), lexer_for(filename=path.name))
+    return Preview(
+        rel, summary, lines=lines, first_line=offset + 1, more=page.more,
+        total_lines=info.line_count,
+        prev_offset=max(0, offset - PAGE_LINES) if offset else None,
+        next_offset=offset + len(page.lines) if page.more and page.lines else None,
+    )  # fmt: skip

@@ -211,6 +211,25 @@ fn walk(
 }
 
 #[pyfunction]
+#[pyo3(signature = (root, *, hidden=false, gitignore=true, follow_links=false))]
+fn list_level(
+    py: Python<'_>,
+    root: PathBuf,
+    hidden: bool,
+    gitignore: bool,
+    follow_links: bool,
+) -> PyResult<(Vec<OsString>, Vec<OsString>)> {
+    let opts = WalkOptions {
+        hidden,
+        gitignore,
+        follow_links,
+        ..WalkOptions::default()
+    };
+    py.detach(|| core_walk::list_level(&root, &opts))
+        .map_err(to_py_err)
+}
+
+#[pyfunction]
 #[pyo3(signature = (
     pattern, root, *, fixed=false, ignore_case=false, smart_case=false, word=false, globs=None,
     hidden=false, gitignore=true, max_count=None, before=0, after=0, files_with_matches=false,
@@ -492,6 +511,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Diff>()?;
     m.add_class::<FileInfo>()?;
     m.add_function(wrap_pyfunction!(walk, m)?)?;
+    m.add_function(wrap_pyfunction!(list_level, m)?)?;
     m.add_function(wrap_pyfunction!(grep, m)?)?;
     m.add_function(wrap_pyfunction!(glob, m)?)?;
     m.add_function(wrap_pyfunction!(fuzzy_find, m)?)?;

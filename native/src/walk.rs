@@ -253,6 +253,34 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Result<Vec<OsString>> {
     Ok(paths)
 }
 
+/// The folders and files directly inside `root` (one level, not recursive), each relative to it
+/// and sorted by their bytes. Ignore rules apply as in [`walk`], including `root`'s own and its
+/// parents' ignore files; a folder is listed when it is not ignored itself, even if everything
+/// inside it is. Symbolic links are listed only when `opts.follow_links` is set.
+pub fn list_level(root: &Path, opts: &WalkOptions) -> Result<(Vec<OsString>, Vec<OsString>)> {
+    check_dir_root(root)?;
+    let level = WalkOptions {
+        max_depth: Some(1),
+        ..opts.clone()
+    };
+    let builder = walk_builder(root, &level)?;
+    let (mut dirs, mut files) = (Vec::new(), Vec::new());
+    // One level is a single directory read; the parallel walker's threads would only add cost.
+    for entry in builder.build().flatten() {
+        if entry.depth() == 0 {
+            continue;
+        }
+        match entry.file_type() {
+            Some(ft) if ft.is_dir() => dirs.push(relative(root, entry.path())),
+            Some(ft) if ft.is_file() => files.push(relative(root, entry.path())),
+            _ => {}
+        }
+    }
+    sort_paths(&mut dirs);
+    sort_paths(&mut files);
+    Ok((dirs, files))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -375,6 +403,20 @@ pub(crate) mod tests {
             names(walk(t.path(), &opts).unwrap()),
             vec!["b.txt", "keep.log"]
         );
+    }
+
+    #[test]
+    fn list_level_lists_one_level_with_the_same_ignore_rules() {
+        let t = tree();
+        t.write("a/deep/er/f.txt", b"f");
+        t.write("only_ignored/x.log", b"x");
+        let (dirs, files) = list_level(t.path(), &WalkOptions::new()).unwrap();
+        assert_eq!(names(dirs), vec!["a", "only_ignored"]);
+        assert_eq!(names(files), vec!["b.txt", "keep.log"]);
+        t.write("a/.gitignore", b"deep/\n");
+        let (dirs, files) = list_level(&t.path().join("a"), &WalkOptions::new()).unwrap();
+        assert!(dirs.is_empty());
+        assert_eq!(names(files), vec!["x.rs"]);
     }
 
     #[test]

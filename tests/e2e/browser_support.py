@@ -1,4 +1,5 @@
-"""Playwright with Debian's Chromium, and a console watcher that records every problem."""
+"""Playwright with Debian's Chromium, a console watcher that records every problem, and the
+steps every browser test takes: a watched page, the owner's new session, a sent prompt."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
+
+from tests.web_live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium" if shutil.which("chromium") else None
 CHROMIUM_ARGS = [
@@ -65,3 +77,38 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def watched_page(
+    browser: Browser, *, width: int = 1440, height: int = 900, **context_options: Any
+) -> tuple[Page, list[str]]:
+    """A page in a fresh browser context (its own cookies, so its own user), with every console
+    problem recorded from the start."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+    page = context.new_page()
+    return page, watch_console(page)
+
+
+def start_new_session(page: Page, server: LiveServer) -> None:
+    """What the owner does first: open the launch URL (which trades the token for the owner
+    cookie), press "+ New session", and wait until the session's WebSocket is connected."""
+    page.goto(server.launch_url)
+    page.get_by_role("button", name="+ New session").click()
+    page.wait_for_url(f"{server.base_url}/s/*")
+    expect(page.locator("#connection-state")).to_have_text("connected")
+
+
+def open_new_session(
+    browser: Browser, server: LiveServer, *, width: int = 1440, height: int = 900
+) -> tuple[Page, list[str]]:
+    """A watched page of the owner's, on a new session with its socket connected."""
+    page, problems = watched_page(browser, width=width, height=height)
+    start_new_session(page, server)
+    return page, problems
+
+
+def send(page: Page, text: str) -> None:
+    """Type into the composer and press Enter, as a user sends a prompt or a command."""
+    prompt = page.get_by_label("Message")
+    prompt.fill(text)
+    prompt.press("Enter")

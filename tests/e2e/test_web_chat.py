@@ -4,75 +4,29 @@ replays the transcript, all without a single console error or CSP violation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.llm_script import Fault
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
-
-pytestmark = [
-    pytest.mark.e2e,
+from tests.e2e.browser_support import (
     needs_chromium,
-]
-TITLE_TURN = Turn(text="Greeting the project")
+    open_new_session,
+    screenshot,
+    send,
+    start_new_session,
+    watch_console,
+    watched_page,
+)
+from tests.e2e.scripted_turns import TITLE_TURN, edit_turns
 
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "my-project"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "app.py").write_text('def greet(name):\n    return f"Hello, {name}"\n')
-    (root / "notes.txt").write_text("alpha\nbeta\ngamma\n")
-    return root
-
-
-@pytest.fixture
-def server(
-    tmp_path: Path, workspace: Path, scripted_llm: ScriptedLLMServer
-) -> Iterator[LiveServer]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
-
-
-def open_new_session(browser: Browser, server: LiveServer) -> tuple[Page, list[str]]:
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
-    return page, problems
-
-
-def send(page: Page, text: str) -> None:
-    prompt = page.get_by_label("Message")
-    prompt.fill(text)
-    prompt.press("Enter")
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 def test_a_prompt_streams_an_answer_with_a_tool_card_and_survives_a_reload(
@@ -110,24 +64,6 @@ def test_a_prompt_streams_an_answer_with_a_tool_card_and_survives_a_reload(
     expect(page.locator(".msg-assistant .md strong")).to_have_text("notes.txt")
     expect(page.locator("#tool-call_ls .badge")).to_have_text("done")
     assert problems == []
-
-
-def edit_turns(comment_reply: str = "Understood.") -> list[Turn]:
-    return [
-        Turn(tool_calls=[ToolCallSpec("read", {"path": "notes.txt"}, id="call_read")]),
-        Turn(
-            text="I will rename beta.",
-            tool_calls=[
-                ToolCallSpec(
-                    "edit",
-                    {"path": "notes.txt", "old_string": "beta", "new_string": "BETA"},
-                    id="call_edit",
-                )
-            ],
-        ),
-        Turn(text=comment_reply),
-        TITLE_TURN,
-    ]
 
 
 def test_in_review_mode_an_edit_shows_a_diff_and_accepting_writes_the_file(
@@ -199,12 +135,8 @@ def test_the_page_in_dark_mode(
     browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
 ) -> None:
     scripted_llm.script(*edit_turns("Done."))
-    context = browser.new_context(color_scheme="dark", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
+    page, problems = watched_page(browser, color_scheme="dark")
+    start_new_session(page, server)
     page.locator(".tree-dir summary", has_text="src").click()
     page.get_by_role("button", name="app.py").click()
     send(page, "Rename beta in notes.txt")
@@ -212,7 +144,7 @@ def test_the_page_in_dark_mode(
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(19, 21, 25)"
     screenshot(page, "web-review-dark")
-    context.close()
+    page.context.close()
     assert problems == []
 
 

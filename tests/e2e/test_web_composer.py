@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures imported from test_web_chat are used by name)
 """The session page's working tools in a real browser: the changes list with undo and redo,
 "allow always" on a command, `/` commands and `@file` mentions with completion, the task list,
 and the connect-a-provider dialog; all without a console error or CSP violation."""
@@ -15,21 +14,10 @@ from tests.web_live_server import LiveServer
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import needs_chromium, screenshot
-from tests.e2e.test_web_chat import (  # noqa: F401 (fixtures used by name)
-    TITLE_TURN,
-    browser,
-    edit_turns,
-    open_new_session,
-    send,
-    server,
-    workspace,
-)
+from tests.e2e.browser_support import needs_chromium, open_new_session, screenshot, send
+from tests.e2e.scripted_turns import TITLE_TURN, edit_turns
 
-pytestmark = [
-    pytest.mark.e2e,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 def test_an_accepted_edit_is_listed_and_undo_then_redo_restore_the_file(

@@ -5,18 +5,17 @@ OpenAI-compatible server the dialog pointed at, which receives the file's text."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.scripted_llm import ScriptedLLMServer, Turn
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
+from tests.e2e.browser_support import needs_chromium, open_new_session, screenshot, send
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 LOCAL_KEY = "sk-local-e2e-5e6f7a8b9c0d1e2f"
@@ -24,27 +23,16 @@ NOTES = "alpha\nbeta\ngamma\n"
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
+def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
     (root / "notes.txt").write_text(NOTES)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-    }
-    with live_server(root, env_overrides=env) as running:
-        yield running
+    return root
+
+
+@pytest.fixture
+def server_env(home_env: dict[str, str]) -> dict[str, str]:
+    return home_env  # no provider: the dialog connects one
 
 
 def test_a_key_entered_in_the_dialog_connects_and_an_at_file_reaches_the_model(
@@ -54,17 +42,10 @@ def test_a_key_entered_in_the_dialog_connects_and_an_at_file_reaches_the_model(
         Turn(text="The notes list **alpha**, beta and gamma.", delta_size=4),
         Turn(text="Notes summary"),
     )
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
+    page, problems = open_new_session(browser, server, width=1280)
     expect(page.locator("#provider-notice")).to_be_visible()
 
-    prompt = page.get_by_label("Message")
-    prompt.fill("/connect")
-    prompt.press("Enter")
+    send(page, "/connect")
     dialog = page.locator("#connect-dialog")
     expect(dialog).to_be_visible()
     row = dialog.locator("#provider-openai-compatible")
@@ -85,8 +66,7 @@ def test_a_key_entered_in_the_dialog_connects_and_an_at_file_reaches_the_model(
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
 
-    prompt.fill("Summarise @notes.txt for me")
-    prompt.press("Enter")
+    send(page, "Summarise @notes.txt for me")
     chip = page.locator(".msg-user .attachment")
     expect(chip).to_contain_text("notes.txt")
     expect(chip).to_contain_text("3 lines")

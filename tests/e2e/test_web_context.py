@@ -5,47 +5,28 @@ replaced after every step, and its numbers change when a turn reads a file; `/co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, watch_console
+from tests.e2e.browser_support import needs_chromium, open_new_session, send
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
-    workspace = tmp_path / "context-project"
-    workspace.mkdir()
-    (workspace / "AGENTS.md").write_text("Run the tests before you answer.\n" * 20)
-    (workspace / "notes.txt").write_text("a long line of notes to read\n" * 400)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "context-project"
+    root.mkdir()
+    (root / "AGENTS.md").write_text("Run the tests before you answer.\n" * 20)
+    (root / "notes.txt").write_text("a long line of notes to read\n" * 400)
+    return root
 
 
 def row(page: Page, label: str) -> str:
@@ -56,12 +37,6 @@ def row(page: Page, label: str) -> str:
 
 def tokens(text: str) -> int:
     return int(text.replace(",", ""))
-
-
-def send(page: Page, text: str) -> None:
-    prompt = page.get_by_label("Message")
-    prompt.fill(text)
-    prompt.press("Enter")
 
 
 def test_the_context_panel_shows_what_fills_the_window_and_changes_after_a_turn(
@@ -78,13 +53,7 @@ def test_the_context_panel_shows_what_fills_the_window_and_changes_after_a_turn(
             text="The notes repeat one line.", usage=UsageSpec(input_tokens=7_000, output_tokens=40)
         ),
     )
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
+    page, problems = open_new_session(browser, server, height=1000)
     panel = page.locator("#context-panel")
     expect(panel).to_be_hidden()  # nothing measured before the first model call
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,17 +16,14 @@ from codesm.agent.providers.pricing import compute_cost
 from codesm.agent.providers.registry import ModelRegistry
 from codesm.web.render.charts import money
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, watch_console
+from tests.e2e.browser_support import needs_chromium, send, start_new_session, watched_page
 
-pytestmark = [
-    pytest.mark.e2e,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 STEP = UsageSpec(input_tokens=120_000, output_tokens=4_000, cache_read_tokens=30_000)
 ANSWER = UsageSpec(input_tokens=60_000, output_tokens=2_000, cache_write_tokens=10_000)
 TITLE = UsageSpec(input_tokens=200, output_tokens=8)
@@ -53,29 +49,11 @@ def label(usd: float) -> str:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
-    workspace = tmp_path / "cost-project"
-    workspace.mkdir()
-    (workspace / "notes.txt").write_text("alpha\n")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "cost-project"
+    root.mkdir()
+    (root / "notes.txt").write_text("alpha\n")
+    return root
 
 
 def run_a_streamed_turn(page: Page, server: LiveServer, scripted_llm: ScriptedLLMServer) -> None:
@@ -90,15 +68,10 @@ def run_a_streamed_turn(page: Page, server: LiveServer, scripted_llm: ScriptedLL
         Turn(text="There is one file, notes.txt.", usage=ANSWER, delay_s=4.0, delta_size=2),
         Turn(text="Listing the project", usage=TITLE),
     )
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
+    start_new_session(page, server)
     usage = page.locator("#status-usage")
     expect(usage).to_contain_text("$0.0000")
-    prompt = page.get_by_label("Message")
-    prompt.fill("What is here?")
-    prompt.press("Enter")
+    send(page, "What is here?")
 
     expect(page.locator("#tool-call_c1 .badge")).to_have_text("done")
     expect(usage).to_contain_text(label(cost(STEP)))
@@ -110,9 +83,7 @@ def run_a_streamed_turn(page: Page, server: LiveServer, scripted_llm: ScriptedLL
 def test_the_status_bar_cost_moves_during_a_streamed_turn_and_the_costs_page_matches(
     browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
 ) -> None:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    problems = watch_console(page)
+    page, problems = watched_page(browser, height=1000, accept_downloads=True)
     run_a_streamed_turn(page, server, scripted_llm)
     total = cost(STEP) + cost(ANSWER) + cost(TITLE, "rush")
 

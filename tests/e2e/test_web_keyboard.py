@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures imported from test_web_chat are used by name)
 """Keyboard-first use of the session page in a real browser: the Ctrl+P command palette (commands
 and "Open file…") and keyboard review of a proposed edit's hunks; without a console error."""
 
@@ -14,21 +13,10 @@ from tests.web_live_server import LiveServer
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import needs_chromium, screenshot
-from tests.e2e.test_web_chat import (  # noqa: F401 (fixtures used by name)
-    TITLE_TURN,
-    browser,
-    edit_turns,
-    open_new_session,
-    send,
-    server,
-    workspace,
-)
+from tests.e2e.browser_support import needs_chromium, open_new_session, screenshot, send
+from tests.e2e.scripted_turns import TITLE_TURN, edit_turns
 
-pytestmark = [
-    pytest.mark.e2e,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 def test_ctrl_p_opens_the_palette_and_running_help_from_it_shows_the_help_reply(

@@ -4,18 +4,24 @@ away; hostile diagram source runs nothing, and a broken diagram shows its source
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.scripted_llm import ScriptedLLMServer, Turn
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Dialog, Page, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
+from tests.e2e.browser_support import (
+    needs_chromium,
+    open_new_session,
+    screenshot,
+    send,
+    start_new_session,
+    watched_page,
+)
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -34,40 +40,15 @@ BROKEN = "flowchart TD\n  A --> ((( this is not mermaid"
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
-    workspace = tmp_path / "project"
-    workspace.mkdir()
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
 
 
 def ask(browser: Browser, server: LiveServer, prompt: str) -> tuple[Page, list[str]]:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
-    box = page.get_by_label("Message")
-    box.fill(prompt)
-    box.press("Enter")
+    page, problems = open_new_session(browser, server, width=1280)
+    send(page, prompt)
     return page, problems
 
 
@@ -108,7 +89,7 @@ def test_hostile_mermaid_source_runs_nothing_in_the_frame_or_the_page(
     browser: Browser, server: LiveServer, scripted_llm: ScriptedLLMServer
 ) -> None:
     scripted_llm.script(answer_with(HOSTILE), TITLE_TURN)
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page, problems = watched_page(browser, width=1280)
     dialogs: list[str] = []
 
     def on_dialog(dialog: Dialog) -> None:
@@ -121,13 +102,8 @@ def test_hostile_mermaid_source_runs_nothing_in_the_frame_or_the_page(
         "window.__messages = [];"
         "addEventListener('message', (e) => window.__messages.push(JSON.stringify(e.data)));"
     )
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
-    page.get_by_label("Message").fill("Draw something nasty")
-    page.get_by_label("Message").press("Enter")
+    start_new_session(page, server)
+    send(page, "Draw something nasty")
 
     inner = page.frame_locator(".msg-assistant iframe.mermaid-frame")
     drawing = inner.locator("#diagram > svg")
@@ -140,8 +116,15 @@ def test_hostile_mermaid_source_runs_nothing_in_the_frame_or_the_page(
     # Messages from one frame arrive in order: once a redraw asked for after the clicks has been
     # reported, anything those clicks posted has arrived too.
     page.locator("#toggle-theme").click()
-    page.wait_for_function("window.__messages.filter((m) => m.includes('\"drawn\"')).length >= 2")
-    messages: list[str] = page.evaluate("window.__messages")
+    # Polled from here: `wait_for_function` evaluates a polling predicate with eval, which the
+    # page's CSP refuses.
+    messages: list[str] = []
+    for _ in range(200):
+        messages = page.evaluate("window.__messages")
+        if sum('"drawn"' in m for m in messages) >= 2:
+            break
+        page.wait_for_timeout(50)
+    assert sum('"drawn"' in m for m in messages) >= 2, messages
     assert not [m for m in messages if "pwned" in m], messages
     assert dialogs == []
     assert not [p for p in problems if "pwned" in p or "allow-modals" in p], problems

@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
+from tests.e2e.browser_support import needs_chromium, screenshot, watched_page
 
-pytestmark = [
-    pytest.mark.e2e,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    workspace = tmp_path / "my-project"
-    workspace.mkdir()
-    home = tmp_path / "home"
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "ANTHROPIC_API_KEY": "",
-        "OPENAI_API_KEY": "",
-        "OPENROUTER_API_KEY": "",
-        "GEMINI_API_KEY": "",
-        "OLLAMA_HOST": "",
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
+def server_env(home_env: dict[str, str]) -> dict[str, str]:
+    return home_env  # no model provider
 
 
 def test_the_launch_url_opens_the_page_drops_the_token_and_runs_htmx_under_the_csp(
     browser: Browser, server: LiveServer
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    console = watch_console(page)
+    page, console = watched_page(browser, width=1280, height=800)
 
     page.goto(server.launch_url)
 
@@ -71,8 +44,7 @@ def test_the_launch_url_opens_the_page_drops_the_token_and_runs_htmx_under_the_c
 def test_without_a_provider_the_page_says_how_to_connect_one(
     browser: Browser, server: LiveServer
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    console = watch_console(page)
+    page, console = watched_page(browser, width=1280, height=800)
     page.goto(server.launch_url)
     expect(page.locator("#provider-notice")).to_contain_text("ANTHROPIC_API_KEY")
     page.get_by_role("button", name="+ New session").click()

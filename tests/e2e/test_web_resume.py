@@ -5,7 +5,6 @@ and started again on the same user state the transcript, tool cards and costs ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,24 @@ import pytest
 from tests.support import llm_wire as wire
 from tests.support.llm_script import Fault
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn, UsageSpec
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import live_server
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
+from tests.e2e.browser_support import (
+    needs_chromium,
+    open_new_session,
+    screenshot,
+    send,
+    watched_page,
+)
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 TITLE_TURN = Turn(text="Resuming sessions")
 FIRST = "Streamed before the reload. "
 SECOND = "Streamed after it, live."
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
@@ -41,38 +40,6 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def user_state(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> dict[str, str]:
-    """The environment of every server of a test: one home, so one database and config."""
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-
-
-def open_session(browser: Browser, server: LiveServer) -> tuple[Page, list[str]]:
-    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-    problems = watch_console(page)
-    page.goto(server.launch_url)
-    page.get_by_role("button", name="+ New session").click()
-    page.wait_for_url(f"{server.base_url}/s/*")
-    expect(page.locator("#connection-state")).to_have_text("connected")
-    return page, problems
-
-
-def send(page: Page, text: str) -> None:
-    prompt = page.get_by_label("Message")
-    prompt.fill(text)
-    prompt.press("Enter")
-
-
 def stall_before(marker: str, turn: Turn) -> int:
     """The body offset of the SSE event that carries `marker` (the stream pauses there)."""
     frames = wire.anthropic_frames(turn, "claude-sonnet-5-5", 1)
@@ -81,13 +48,13 @@ def stall_before(marker: str, turn: Turn) -> int:
 
 
 def test_a_reload_mid_turn_replays_what_streamed_and_follows_the_rest_live(
-    browser: Browser, workspace: Path, user_state: dict[str, str], scripted_llm: ScriptedLLMServer
+    browser: Browser, workspace: Path, server_env: dict[str, str], scripted_llm: ScriptedLLMServer
 ) -> None:
     answer = Turn(text=FIRST + SECOND, delta_size=len(FIRST))
     stall = Fault("stall", turn=answer, after_bytes=stall_before(SECOND, answer), stall_s=60)
     scripted_llm.script(stall, TITLE_TURN)
-    with live_server(workspace, env_overrides=user_state) as server:
-        page, problems = open_session(browser, server)
+    with live_server(workspace, env_overrides=server_env) as server:
+        page, problems = open_new_session(browser, server, width=1280, height=860)
         send(page, "Tell me in two parts")
         streaming = page.locator(".msg-assistant.streaming")
         expect(streaming).to_contain_text(FIRST.strip())
@@ -110,7 +77,7 @@ def test_a_reload_mid_turn_replays_what_streamed_and_follows_the_rest_live(
 
 
 def test_after_a_restart_the_session_page_is_exactly_as_before(
-    browser: Browser, workspace: Path, user_state: dict[str, str], scripted_llm: ScriptedLLMServer
+    browser: Browser, workspace: Path, server_env: dict[str, str], scripted_llm: ScriptedLLMServer
 ) -> None:
     scripted_llm.script(
         Turn(
@@ -121,8 +88,8 @@ def test_after_a_restart_the_session_page_is_exactly_as_before(
         Turn(text="There is **one** file: `src/app.py`.", usage=UsageSpec(output_tokens=300)),
         TITLE_TURN,
     )
-    with live_server(workspace, env_overrides=user_state) as first:
-        page, problems = open_session(browser, first)
+    with live_server(workspace, env_overrides=server_env) as first:
+        page, problems = open_new_session(browser, first, width=1280, height=860)
         session_path = page.url.removeprefix(first.base_url)
         send(page, "What is here?")
         expect(page.locator("#tool-call_ls .badge")).to_have_text("done")
@@ -137,10 +104,10 @@ def test_after_a_restart_the_session_page_is_exactly_as_before(
         assert status == 0
         assert problems == []
 
-    with live_server(workspace, env_overrides=user_state) as second:
+    # The same `server_env`, so the same home: the same database and settings as the first.
+    with live_server(workspace, env_overrides=server_env) as second:
         assert second.port != first.port or second.token != first.token
-        page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-        problems = watch_console(page)
+        page, problems = watched_page(browser, width=1280, height=860)
         page.goto(second.launch_url)  # the owner token of this server, then the session's URL
         page.goto(second.base_url + session_path)
         expect(page.locator("#connection-state")).to_have_text("connected")

@@ -6,45 +6,33 @@ the instruction file in effect is listed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.mcp_servers import stdio_entry
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, watch_console
+from tests.e2e.browser_support import needs_chromium, watch_console
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "mcp-project"
+    root.mkdir()
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"proj": stdio_entry("proj")}}))
+    (root / "AGENTS.md").write_text("Use make test.\n")
+    return root
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    workspace = tmp_path / "mcp-project"
-    workspace.mkdir()
-    (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"proj": stdio_entry("proj")}}))
-    (workspace / "AGENTS.md").write_text("Use make test.\n")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-    }
-    with live_server(workspace, env_overrides=env) as running:
-        yield running
+def server_env(home_env: dict[str, str]) -> dict[str, str]:
+    return home_env  # no model provider: the settings page needs none
 
 
 def test_the_owner_approves_a_project_mcp_server_from_settings_and_it_starts(

@@ -16,36 +16,28 @@ from tests.web_live_server import LiveServer, live_server
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot, watch_console
-
-pytestmark = [
-    pytest.mark.e2e,
+from tests.e2e.browser_support import (
     needs_chromium,
-]
+    open_new_session,
+    screenshot,
+    send,
+    watched_page,
+)
+
+pytestmark = [pytest.mark.e2e, needs_chromium]
 LAN = "127.0.0.2"
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "shared-project"
+    root.mkdir()
+    return root
 
 
 @pytest.fixture
-def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
-    workspace = tmp_path / "shared-project"
-    workspace.mkdir()
-    home = tmp_path / "home"
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(workspace, "--share-host", LAN, env_overrides=env) as running:
+def server(workspace: Path, server_env: dict[str, str]) -> Iterator[LiveServer]:
+    with live_server(workspace, "--share-host", LAN, env_overrides=server_env) as running:
         yield running
 
 
@@ -57,18 +49,15 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
         Turn(text="Shared session"),
         Turn(text="Answered the controller's question.", delta_size=4),
     )
-    owner = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    owner_problems = watch_console(owner)
-    owner.goto(server.launch_url)
-    owner.get_by_role("button", name="+ New session").click()
-    owner.wait_for_url(f"{server.base_url}/s/*")
-    expect(owner.locator("#connection-state")).to_have_text("connected")
+    owner, owner_problems = open_new_session(browser, server)
 
     owner.locator("#share-menu summary").click()
     expect(owner.locator(".share-warning")).to_contain_text("this session only")
     expect(owner.locator(".share-preview")).to_contain_text("What a viewer will see")
+    expect(owner.locator(".share-visibility")).to_contain_text("Visibility: private")
     owner.get_by_label("Also make a controller link").check()
     owner.get_by_role("button", name="Start sharing this session").click()
+    expect(owner.locator(".share-visibility")).to_contain_text("Visibility: workspace")
     viewer_url = owner.get_by_role("textbox", name="Viewer link").input_value()
     controller_url = owner.get_by_role("textbox", name="Controller link").input_value()
     for url in (viewer_url, controller_url):
@@ -76,8 +65,7 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     assert viewer_url != controller_url
     expect(owner.locator(".share-link")).to_have_count(2)
 
-    viewer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    viewer_problems = watch_console(viewer)
+    viewer, viewer_problems = watched_page(browser, width=1280, height=800)
     viewer.goto(viewer_url)
     assert "share=" not in viewer.url
     expect(viewer.locator("#connection-state")).to_have_text("connected")
@@ -97,9 +85,7 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     expect(viewer.get_by_label("Your name, shown to the owner")).to_have_value("Ana <b>bold</b>")
 
     owner.locator("#share-menu summary").click()
-    prompt = owner.get_by_label("Message")
-    prompt.fill("Tell the room")
-    prompt.press("Enter")
+    send(owner, "Tell the room")
     expect(viewer.locator(".msg-user")).to_have_text("Tell the room")
     expect(viewer.locator(".msg-assistant .md").last).to_have_text(
         "Streaming to everyone who watches this session."
@@ -107,16 +93,13 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     expect(viewer.locator("#codepane")).to_have_count(0)
     screenshot(viewer, "web-share-viewer")
 
-    controller = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    controller_problems = watch_console(controller)
+    controller, controller_problems = watched_page(browser, width=1280, height=800)
     controller.goto(controller_url)
     assert "share=" not in controller.url
     expect(controller.locator("#connection-state")).to_have_text("connected")
     expect(controller.locator(".guest-badge")).to_contain_text("controller")
     expect(controller.locator("#share-menu")).to_have_count(0)
-    asked = controller.get_by_label("Message")
-    asked.fill("Controller here: what changed?")
-    asked.press("Enter")
+    send(controller, "Controller here: what changed?")
     for page in (owner, viewer, controller):
         expect(page.locator(".msg-user").last).to_have_text("Controller here: what changed?")
         expect(page.locator(".msg-assistant .md").last).to_have_text(
@@ -130,10 +113,15 @@ def test_a_viewer_watches_a_controller_acts_and_revoking_their_links_cuts_both(
     expect(controller_row).to_contain_text("controller")
     revoke = owner.locator(".share-link").get_by_role("button", name="Revoke")
     expect(revoke).to_have_count(2)
-    revoke.first.click()
+    # Wait for the revoke's own answer (it replaces the whole panel): the live link list can
+    # arrive first over the socket, and a click on the panel about to be replaced is lost.
+    with owner.expect_response(lambda response: "/revoke" in response.url):
+        revoke.first.click()
     expect(owner.locator(".share-link")).to_have_count(1)
-    owner.locator(".share-link").get_by_role("button", name="Revoke").click()
+    # Making the session private again ends the link that is left.
+    owner.get_by_role("button", name="Make private").click()
     expect(owner.locator(".share-link")).to_have_count(0)
+    expect(owner.locator(".share-visibility")).to_contain_text("Visibility: private")
     for page in (viewer, controller):
         expect(page.locator("#connection-state")).not_to_have_text("connected", timeout=3000)
     assert viewer.request.get(viewer_url.split("?")[0]).status == 403

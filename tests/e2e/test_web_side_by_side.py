@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures imported from test_web_chat are used by name)
 """Side-by-side diff review in a real browser: the switch re-renders the pending change in the
 other layout keeping the reviewer's picks, the keyboard review works there, one hunk is accepted
 and the other rejected (checked on disk), and the choice survives a reload."""
@@ -15,20 +14,10 @@ from tests.web_live_server import LiveServer
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import needs_chromium, screenshot
-from tests.e2e.test_web_chat import (  # noqa: F401 (fixtures used by name)
-    TITLE_TURN,
-    browser,
-    open_new_session,
-    send,
-    server,
-    workspace,
-)
+from tests.e2e.browser_support import needs_chromium, open_new_session, screenshot, send
+from tests.e2e.scripted_turns import TITLE_TURN
 
-pytestmark = [
-    pytest.mark.e2e,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 def test_side_by_side_review_accepts_one_hunk_rejects_the_other_and_is_remembered(

@@ -5,47 +5,28 @@ shows the message, all without a console error or CSP violation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
-from tests.web_live_server import LiveServer, live_server
+from tests.web_live_server import LiveServer
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.browser_support import chromium, needs_chromium, screenshot
-from tests.e2e.test_web_chat import TITLE_TURN, open_new_session, send
+from tests.e2e.browser_support import needs_chromium, open_new_session, screenshot, send
+from tests.e2e.scripted_turns import TITLE_TURN
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def server(tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Iterator[LiveServer]:
+def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "my-project"
     root.mkdir()
     (root / "notes.txt").write_text("alpha\nbeta\n")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": scripted_llm.base_url,
-    }
-    with live_server(root, env_overrides=env) as running:
-        yield running
+    return root
 
 
 def task(prompt: str) -> dict[str, str]:
@@ -73,6 +54,10 @@ def test_three_parallel_subagents_update_live_and_can_be_cancelled_steered_and_o
     expect(rows).to_have_count(3)
     a, b, c = (rows.filter(has_text=f"[{name}]") for name in "abc")
     expect(a.locator(".subagent-step")).to_contain_text("step 1 · thinking")
+    # b waits on its slow reply, so no progress comes, yet its elapsed time ticks on
+    expect(b.locator(".subagent-step")).to_contain_text("step 1 · thinking")
+    elapsed = b.locator(".subagent-elapsed")
+    expect(elapsed).not_to_have_text(elapsed.inner_text())
     expect(a.locator(".subagent-step")).to_contain_text("step 2 · thinking")
     expect(page.locator("#run-state")).to_contain_text("Stop")  # the turn is still running
 
@@ -86,6 +71,7 @@ def test_three_parallel_subagents_update_live_and_can_be_cancelled_steered_and_o
     expect(a.locator(".subagent-step")).to_have_text("2 steps")
     b.get_by_role("button", name="Cancel").click()
     expect(b.locator(".badge").first).to_have_text("cancelled")
+    expect(b.locator(".subagent-elapsed")).to_have_count(0)  # a finished row stops ticking
 
     expect(page.locator("#run-state")).to_contain_text("ready")
     expect(c.locator(".badge").first).to_have_text("completed")

@@ -1,4 +1,5 @@
-"""Fixtures for the tests of the Rust core (`codesm._native`): trees, a clean HOME, ripgrep."""
+"""Fixtures for the unit tests: trees, a clean HOME and ripgrep for the tests of the Rust core
+(`codesm._native`), a tool workspace, and a TestClient on a web test module's `web` app."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.unit.native_support import Rg, TreeSpec, write_tree
 from tests.unit.tool_support import Workspace, make_workspace
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+    from tests.unit.web_support import WebApp
 
 MakeTree = Callable[..., Path]
 RunIsolated = Callable[..., subprocess.CompletedProcess[str]]
@@ -92,3 +99,13 @@ def run_isolated() -> RunIsolated:
 def ws(tmp_path: Path) -> Workspace:
     """A fresh workspace with a real tool context (see `tests/unit/tool_support.py`)."""
     return make_workspace(tmp_path)
+
+
+@pytest.fixture
+def client(web: WebApp) -> Iterator[TestClient]:
+    """A TestClient on the app of the module's `web` fixture, running its lifespan (so its
+    runtime) for the whole test."""
+    from tests.unit.web_support import client_for  # the web app only for the tests that use it
+
+    with client_for(web) as test_client:
+        yield test_client

@@ -4,7 +4,7 @@ real network). The binder only records the call; TestClient needs no socket."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from anyio.from_thread import BlockingPortal
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
 
 from codesm.agent.runtime import Runtime
 from codesm.web.app import create_app
@@ -25,6 +25,7 @@ PORT = 8771
 LAN = "127.0.0.2"
 OWNER_BASE = f"http://127.0.0.1:{PORT}"
 LAN_BASE = f"http://{LAN}:{PORT}"
+TURN_COMPLETED = 'status-completed"'
 
 
 @dataclass
@@ -54,6 +55,19 @@ class ShareApp:
             "origin": OWNER_BASE,
             **extra,
         }
+
+    def owner_socket(self, session_id: str) -> WebSocketTestSession:
+        """The session's WebSocket as the owner's tab opens it: owner cookie, loopback origin."""
+        headers = {"cookie": self.owner_headers()["cookie"], "origin": OWNER_BASE}
+        return self.client.websocket_connect(
+            f"ws://127.0.0.1:{PORT}/ws/s/{session_id}", headers=headers
+        )
+
+    def guest_socket(self, session_id: str, headers: dict[str, str]) -> WebSocketTestSession:
+        """The session's WebSocket as a guest's browser opens it on the LAN address."""
+        return self.client.websocket_connect(
+            f"ws://{LAN}:{PORT}/ws/s/{session_id}", headers=headers
+        )
 
     def new_session(self) -> str:
         response = self.client.post(
@@ -87,6 +101,33 @@ def guest_headers(token: str, **extra: str) -> dict[str, str]:
         "x-csrf-token": guest_csrf_token(token),
         **extra,
     }
+
+
+def read_turn(
+    ws: WebSocketTestSession,
+    finished: Callable[[str], bool] = lambda frames: TURN_COMPLETED in frames,
+) -> str:
+    """Frames joined until `finished` holds for all read so far (by default: the turn completed)."""
+    seen: list[str] = []
+    while not finished("".join(seen)):
+        seen.append(ws.receive_text())
+    return "".join(seen)
+
+
+def prompt_watched_by_guest(
+    web: ShareApp,
+    session_id: str,
+    guest: dict[str, str],
+    text: str,
+    finished: Callable[[str], bool] = lambda frames: TURN_COMPLETED in frames,
+) -> tuple[str, str]:
+    """The owner sends `text` while a guest (`guest`: its headers) watches the session on the LAN
+    address; returns (the guest's frames, the owner's frames), each read until `finished`."""
+    with web.guest_socket(session_id, guest) as watcher, web.owner_socket(session_id) as owner:
+        watcher.receive_text()  # the replays
+        owner.receive_text()
+        owner.send_text(frame(web.auth.csrf_token, type="submit_prompt", text=text))
+        return read_turn(watcher, finished), read_turn(owner, finished)
 
 
 def frame(csrf: str, **fields: Any) -> str:

@@ -317,7 +317,7 @@ async def test_model_title_replaces_the_heuristic_when_enabled(
     async with agent_harness(tmp_path, scripted_llm) as h:
         h.agent.deps.title_with_model = True
         await h.agent.run_turn("please fix the login test that fails on CI sometimes")
-        assert h.agent._title_task is not None
-        await h.agent._title_task
+        assert h.agent.titler.task is not None
+        await h.agent.titler.task
         session = await h.store.sessions.require(h.session_id)
     assert session.title == "Login test repair"

@@ -232,8 +232,8 @@ async def test_a_model_title_after_the_turn_counts_for_that_turn_and_the_session
     async with agent_harness(tmp_path, scripted_llm) as h:
         h.agent.deps.title_with_model = True
         first = await h.agent.run_turn("[one] hello")
-        assert h.agent._title_task is not None
-        await asyncio.wait_for(h.agent._title_task, 10)
+        assert h.agent.titler.task is not None
+        await asyncio.wait_for(h.agent.titler.task, 10)
         title = next(
             s.event for s in await h.events() if isinstance(s.event, Usage) and s.event.agent
         )

@@ -96,8 +96,8 @@ async def test_a_model_written_title_publishes_its_usage_as_the_title_agent(
     async with agent_harness(tmp_path, scripted_llm) as h:
         h.agent.deps.title_with_model = True
         outcome = await h.agent.run_turn("hello")
-        assert h.agent._title_task is not None
-        await asyncio.wait_for(h.agent._title_task, 10)
+        assert h.agent.titler.task is not None
+        await asyncio.wait_for(h.agent.titler.task, 10)
         events = [s.event for s in await h.events()]
         totals = await h.store.usage.totals(session_id=h.session_id)
         rush = h.agent.deps.models.resolve(None, "rush")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from codesm.config.credentials import (
     credentials_path,
     environment_with_credentials,
     load_credentials,
+    save_credential,
+    update_credentials,
 )
 from codesm.errors import ConfigError
 
@@ -64,3 +67,26 @@ def test_a_corrupt_credentials_file_is_a_config_error() -> None:
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="cannot read credentials"):
         load_credentials()
+
+
+def test_concurrent_writers_never_lose_each_others_keys(tmp_path: Path) -> None:
+    """The connect dialog saving twice at once, or `codesm login` in another terminal: every
+    write reads the file under one lock, so no value is lost to a read-modify-write race."""
+    path = tmp_path / "config" / "credentials.json"
+    names = [f"KEY_{n}" for n in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda name: save_credential(name, f"value-{name}", path), names))
+    assert load_credentials(path) == {name: f"value-{name}" for name in names}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_providers_values_are_stored_and_removed_together(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.json"
+    changed = update_credentials(
+        {"A_URL": "http://127.0.0.1:1", "A_MODEL": "m", "A_KEY": None}, path
+    )
+    assert changed == {"A_URL", "A_MODEL"}
+    assert load_credentials(path) == {"A_URL": "http://127.0.0.1:1", "A_MODEL": "m"}
+    assert update_credentials({"A_URL": None, "A_MODEL": None}, path) == {"A_URL", "A_MODEL"}
+    assert load_credentials(path) == {}
+    assert update_credentials({"A_URL": None}, path) == set()

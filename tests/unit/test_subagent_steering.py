@@ -191,3 +191,30 @@ async def test_only_running_subagents_of_the_session_can_be_steered_or_cancelled
         assert await f.runner.control(f.parent.session_id, steer) == NOT_RUNNING
         child_log = [s.event for s in await f.events_of(child)]
     assert not any(isinstance(e, UserMessage) and e.text == "hijack" for e in child_log)
+
+
+async def test_a_finished_subagent_reports_the_tokens_of_all_its_steps_at_every_depth(
+    tmp_path: Path, scripted_llm: ScriptedLLMServer
+) -> None:
+    scripted_llm.script(
+        Turn(tool_calls=[ToolCallSpec("task", task("coder", "[t1] delegate"))]),
+        Turn(when="[t1]", tool_calls=[ToolCallSpec("task", task("researcher", "[t2] dig"))]),
+        Turn(when="[t2]", tool_calls=[ToolCallSpec("grep", {"pattern": "deep"})],
+             usage=UsageSpec(input_tokens=100, output_tokens=10)),
+        Turn(when="[t2]", text="dug", usage=UsageSpec(input_tokens=3000, output_tokens=400)),
+        Turn(when="[t1]", text="delegated", usage=UsageSpec(input_tokens=500, output_tokens=50)),
+        Turn(text="parent done"),
+    )  # fmt: skip
+    async with family(tmp_path, scripted_llm) as f:
+        await f.parent.agent.run_turn("nest")
+        (child,) = await f.children()
+        (grandchild,) = await f.parent.store.sessions.list_recent(parent_session_id=child)
+        root_log = [s.event for s in await f.parent.events()]
+    nested = [e for e in root_log if isinstance(e, SubagentProgress)]
+    last_of_grandchild = [e for e in nested if e.child_session_id == grandchild.id][-1]
+    assert last_of_grandchild.status == "completed"
+    # its last step's 3,000 / 400 tokens come after its last progress snapshot
+    assert (last_of_grandchild.input_tokens, last_of_grandchild.output_tokens) == (3100, 410)
+    finished = next(e for e in root_log if isinstance(e, SubagentFinished))
+    assert finished.child_session_id == child
+    assert (finished.input_tokens, finished.output_tokens) == (12 + 500, 7 + 50)

@@ -3,7 +3,6 @@ and command completions, and the connect-a-provider dialog."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,12 +15,11 @@ from codesm.doctor import LocalServer, detect_local_servers
 from codesm.web.commands import CommandReply, read_command
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.unit.web_support import (
-    WS_BASE,
     WebApp,
-    client_for,
     make_web_app,
     new_session,
-    read_until,
+    session_socket,
+    submit_prompt,
 )
 
 
@@ -74,12 +72,6 @@ def web(workspace: Path, tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Web
     )
 
 
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
-
-
 def test_mentions_complete_workspace_files_as_an_html_listbox(
     client: TestClient, web: WebApp
 ) -> None:
@@ -125,14 +117,11 @@ def test_help_cost_and_new_answer_in_the_page_without_a_turn(
     client: TestClient, web: WebApp
 ) -> None:
     sid = new_session(client, web)
-    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+    with session_socket(client, web, sid) as ws:
         ws.receive_text()
-        ws.send_text(web.frame(type="submit_prompt", text="/help"))
-        helped = read_until(ws, lambda text: "command-reply" in text)
-        ws.send_text(web.frame(type="submit_prompt", text="/cost"))
-        cost = read_until(ws, lambda text: "command-reply" in text)
-        ws.send_text(web.frame(type="submit_prompt", text="/new"))
-        new = read_until(ws, lambda text: "data-navigate" in text)
+        helped = submit_prompt(ws, web, "/help", lambda text: "command-reply" in text)
+        cost = submit_prompt(ws, web, "/cost", lambda text: "command-reply" in text)
+        new = submit_prompt(ws, web, "/new", lambda text: "data-navigate" in text)
     assert "<code>/compact</code>" in helped and "<code>/undo</code>" in helped
     assert 'href="/costs"' in cost
     assert "turn-" not in helped + cost
@@ -149,17 +138,14 @@ def test_context_shows_the_breakdown_and_undo_reverts_an_edit_listed_in_changes(
         Turn(text="Done."),
     )
     sid = new_session(client, web)
-    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+    with session_socket(client, web, sid) as ws:
         ws.receive_text()
-        ws.send_text(web.frame(type="submit_prompt", text="change beta"))
-        frames = read_until(ws, lambda text: 'status-completed"' in text)
+        frames = submit_prompt(ws, web, "change beta")
         assert 'id="changes-list"' in frames and 'value="undo_change"' in frames
         assert (workspace / "notes.txt").read_text() == "alpha\ngamma\n"
-        ws.send_text(web.frame(type="submit_prompt", text="/undo"))
-        undone = read_until(ws, lambda text: 'value="redo_change"' in text)
+        undone = submit_prompt(ws, web, "/undo", lambda text: 'value="redo_change"' in text)
         assert (workspace / "notes.txt").read_text() == "alpha\nbeta\n"
-        ws.send_text(web.frame(type="submit_prompt", text="/context"))
-        context = read_until(ws, lambda text: "Context of" in text)
+        context = submit_prompt(ws, web, "/context", lambda text: "Context of" in text)
     assert "badge-undone" in undone
     assert "the Context panel shows what" in context
     assert 'id="context-panel"' in context and "Tool outputs" in context

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,11 @@ from codesm.web.routes import connect
 from tests.support.scripted_llm import ScriptedLLMServer, Turn
 from tests.unit.web_support import (
     BASE,
-    WS_BASE,
     WebApp,
     client_for,
     make_web_app,
     new_session,
-    read_until,
+    run_turn,
 )
 
 OPENROUTER_KEY = "sk-or-v1-0123456789abcdef0123456789abcdef"
@@ -49,12 +47,6 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def web(workspace: Path, tmp_path: Path) -> WebApp:
     return make_web_app(workspace, tmp_path / "codesm.db")  # no provider configured
-
-
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
 
 
 def post(client: TestClient, web: WebApp, path: str, **fields: str) -> str:
@@ -96,7 +88,7 @@ def test_a_stored_key_makes_the_provider_usable_without_a_restart(
         data={"provider": "openrouter", "key": OPENROUTER_KEY},
     ).text
     # The page it came from: the notice goes, the model picker offers the provider's models.
-    assert '<div id="provider-notice" hx-swap-oob="delete">' in html
+    assert '<div id="provider-notice-slot" hx-swap-oob="innerHTML"></div>' in html
     assert 'id="status-model" hx-swap-oob="true"' in html
     assert '<option value="anthropic/claude-sonnet-5.5" selected>' in html
     after = client.get(f"/s/{sid}", headers=web.cookie).text
@@ -203,10 +195,7 @@ def test_an_openai_compatible_server_connected_in_the_dialog_answers_the_next_pr
         key=LOCAL_KEY,
         model="local-model",
     )
-    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
-        ws.receive_text()
-        ws.send_text(web.frame(type="submit_prompt", text="hi there"))
-        frames = read_until(ws, lambda text: 'status-completed"' in text)
+    frames = run_turn(client, web, sid, "hi there")
     assert "Hello from the local server." in frames and LOCAL_KEY not in frames
     request = scripted_llm.completion_requests()[0]
     assert request.path == "/v1/chat/completions"

@@ -4,7 +4,6 @@ honoured by the page and the socket, and one change card fetched in the other la
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,13 @@ from starlette.testclient import TestClient
 from codesm.web.render.diff import DIFF_LAYOUT_COOKIE, parse_unified_diff
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
 from tests.unit.web_support import (
-    WS_BASE,
+    TURN_COMPLETED,
     WebApp,
-    client_for,
     make_web_app,
     new_session,
     read_until,
+    session_socket,
+    submit_prompt,
 )
 
 DIFF = """--- a/app.py
@@ -83,12 +83,6 @@ def web(workspace: Path, tmp_path: Path, scripted_llm: ScriptedLLMServer) -> Web
     )
 
 
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
-
-
 def edit_turns() -> list[Turn]:
     edit = {"path": "notes.txt", "old_string": "beta", "new_string": "BETA <b>"}
     return [
@@ -108,12 +102,11 @@ def test_with_the_split_cookie_the_socket_and_the_page_show_the_edit_side_by_sid
     scripted_llm.script(*edit_turns())
     sid = new_session(client, web)
     headers = {**web.ws_headers, **split_cookie(web)}
-    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=headers) as ws:
+    with session_socket(client, web, sid, headers) as ws:
         ws.receive_text()
-        ws.send_text(web.frame(type="submit_prompt", text="shout beta"))
-        frames = read_until(ws, lambda text: "Accept change" in text)
+        frames = submit_prompt(ws, web, "shout beta", lambda text: "Accept change" in text)
         ws.send_text(web.frame(type="deny", call_id="call_edit"))
-        read_until(ws, lambda text: 'status-completed"' in text)
+        read_until(ws, lambda text: TURN_COMPLETED in text)
     assert 'data-layout="split"' in frames and 'class="srow"' in frames
     assert 'class="src side-del"' in frames and 'class="src side-add"' in frames
     assert 'aria-pressed="true"' in frames
@@ -131,17 +124,16 @@ def test_one_change_card_is_served_in_the_layout_asked_for(
 ) -> None:
     scripted_llm.script(*edit_turns())
     sid = new_session(client, web)
-    with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+    with session_socket(client, web, sid) as ws:
         ws.receive_text()
-        ws.send_text(web.frame(type="submit_prompt", text="shout beta"))
-        frames = read_until(ws, lambda text: "Accept change" in text)
+        frames = submit_prompt(ws, web, "shout beta", lambda text: "Accept change" in text)
         found = re.search(r'data-change-id="([^"]+)"', frames)
         assert found is not None
         url = f"/s/{sid}/changes/{found.group(1)}"
         split = client.get(url, params={"layout": "split"}, headers=web.cookie)
         unified = client.get(url, params={"layout": "anything"}, headers=web.cookie)
         ws.send_text(web.frame(type="approve", call_id="call_edit"))
-        read_until(ws, lambda text: 'status-completed"' in text)
+        read_until(ws, lambda text: TURN_COMPLETED in text)
     assert split.status_code == 200 and split.headers["cache-control"] == "no-store"
     assert 'data-layout="split"' in split.text and "Accept change" in split.text
     assert 'id="change-' in split.text and "-diff" in split.text

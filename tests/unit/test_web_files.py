@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from codesm.web.render.live import SessionRenderer
 from codesm.web.render.panels import changed_paths
 from codesm.web.render.view import StatusView
 from codesm.web.workspace_files import TreeEntry
-from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
+from tests.unit.web_support import WebApp, make_web_app, new_session
 
 
 @pytest.fixture
@@ -55,12 +54,6 @@ def web(workspace: Path, tmp_path: Path) -> WebApp:
     return make_web_app(workspace, tmp_path / "codesm.db")
 
 
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
-
-
 def test_the_root_level_lists_folders_then_files_and_skips_ignored_ones(
     client: TestClient, web: WebApp
 ) -> None:
@@ -77,6 +70,37 @@ def test_a_folder_level_lists_only_its_children(client: TestClient, web: WebApp)
     assert "mod.py" not in level
 
 
+def test_a_folder_level_applies_the_listed_folders_own_gitignore(
+    client: TestClient, web: WebApp, workspace: Path
+) -> None:
+    (workspace / "src" / ".gitignore").write_text("*.log\ncache/\n")
+    (workspace / "src" / "debug.log").write_text("noise\n")
+    (workspace / "src" / "cache").mkdir()
+    (workspace / "src" / "cache" / "c.txt").write_text("cached\n")
+    level = client.get("/files/tree?path=src", headers=web.cookie).text
+    assert "main.py" in level and ">pkg<" in level
+    assert "debug.log" not in level and "cache" not in level
+
+
+def test_a_folder_whose_files_are_all_ignored_is_listed_and_expands_empty(
+    client: TestClient, web: WebApp, workspace: Path
+) -> None:
+    (workspace / "logs").mkdir()
+    (workspace / "logs" / "today.log").write_text("noise\n")
+    (workspace / ".gitignore").write_text("build/\n*.log\n")
+    (workspace / "deep" / "er").mkdir(parents=True)
+    (workspace / "deep" / "er" / "leaf.py").write_text("x = 1\n")
+    root = client.get("/files/tree", headers=web.cookie).text
+    assert 'hx-get="/files/tree?path=logs"' in root
+    assert 'hx-get="/files/tree?path=deep"' in root  # holds only a folder: listed all the same
+    inside = client.get("/files/tree?path=logs", headers=web.cookie).text
+    assert "today.log" not in inside
+    assert (
+        'hx-get="/files/tree?path=deep/er"'
+        in client.get("/files/tree?path=deep", headers=web.cookie).text
+    )
+
+
 def test_a_preview_is_highlighted_with_line_numbers(client: TestClient, web: WebApp) -> None:
     preview = client.get("/files/view?path=src/pkg/mod.py", headers=web.cookie).text
     assert '<span class="k">def</span>' in preview
@@ -91,7 +115,7 @@ def test_a_binary_file_is_described_not_shown(client: TestClient, web: WebApp) -
 
 def test_a_long_file_shows_its_first_lines(client: TestClient, web: WebApp) -> None:
     preview = client.get("/files/view?path=big.txt", headers=web.cookie).text
-    assert "Showing the first 2000 lines." in preview and "line 4999" not in preview
+    assert "Lines 1\u20132,000 of 5,000" in preview and "line 4999" not in preview
 
 
 @pytest.mark.parametrize(

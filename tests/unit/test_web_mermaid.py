@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from codesm.web.app import STATIC_DIR
 from codesm.web.render.markdown import render_markdown
 from codesm.web.routes.mermaid import FRAME_PATH, FRAME_SCRIPTS, MERMAID_SCRIPT
 from codesm.web.security import CONTENT_SECURITY_POLICY, HARDENING_HEADERS, SandboxedFrames
-from tests.unit.web_support import WebApp, client_for, make_web_app
+from tests.unit.web_support import WebApp, make_web_app
 
 PAGE_POLICY_BEFORE_MERMAID = {
     "default-src 'self'",
@@ -34,12 +33,6 @@ PAGE_POLICY_BEFORE_MERMAID = {
 @pytest.fixture
 def web(tmp_path: Path) -> WebApp:
     return make_web_app(tmp_path, tmp_path / "codesm.db")
-
-
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
 
 
 def directives(policy: str) -> dict[str, str]:

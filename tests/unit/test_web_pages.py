@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from codesm.web.auth import OwnerAuth, new_owner_token
 from codesm.web.commands import COMMANDS
 from codesm.web.config import WebConfig
 from codesm.web.hosts import ServedHosts, parse_authority
-from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
+from tests.unit.web_support import WebApp, make_web_app, new_session
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -61,12 +60,6 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def web(workspace: Path, tmp_path: Path) -> WebApp:
     return make_web_app(workspace, tmp_path / "codesm.db")
-
-
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
 
 
 def test_with_no_session_yet_the_page_offers_a_composer_that_starts_one(
@@ -130,6 +123,7 @@ def test_htmx_is_configured_strictly_and_the_page_has_no_inline_code(
         "/static/js/palette.js",
         "/static/js/review.js",
         "/static/js/tree.js",
+        "/static/js/split.js",
         "/static/js/mermaid.js",
     ]
     assert not [a for t, a in tags if "style" in a or any(k.startswith("on") for k in a)]

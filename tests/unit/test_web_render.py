@@ -79,10 +79,12 @@ def test_each_streamed_delta_is_one_small_append_of_escaped_text(macros: Any) ->
     assert "<strong>done</strong>" in final and 'id="turn-t1-m1"' in final
 
 
-def test_tool_output_loses_its_ansi_escapes(macros: Any) -> None:
+def test_tool_output_keeps_its_ansi_colours_as_classes_and_loses_the_escapes(
+    macros: Any,
+) -> None:
     view = renderer(macros)
     out = "".join(f for e in stored(a_turn(3)) for f in view.apply(e))
-    assert "\x1b" not in out and "red" in out
+    assert "\x1b" not in out and '<span class="ansi-fg-red">red</span>' in out
 
 
 def test_a_replay_renders_what_the_live_page_ended_with(macros: Any) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from codesm.security.redact import Redactor, install_log_redaction
 from tests.support.scripted_llm import Fault, ScriptedLLMServer, ToolCallSpec, Turn
-from tests.unit.share_support import LAN, PORT, frame, guest_headers, share_app
+from tests.unit.share_support import guest_headers, prompt_watched_by_guest, share_app
 from tests.unit.test_web_share_secrets import (
     ANTHROPIC_SHAPED,
     AWS_SHAPED,
@@ -52,11 +52,8 @@ def canary_env(workspace: Path, base_url: str) -> dict[str, str]:
     }
 
 
-def read_turn(ws: object) -> str:
-    seen: list[str] = []
-    while not FINISHED.search("".join(seen)):
-        seen.append(str(ws.receive_text()))  # type: ignore[attr-defined]
-    return "".join(seen)
+def turn_ended(frames: str) -> bool:
+    return FINISHED.search(frames) is not None
 
 
 @pytest.mark.parametrize(
@@ -86,22 +83,9 @@ def test_provider_errors_reach_the_owner_without_keys_and_guests_and_logs_withou
         with share_app(workspace, None, env=env) as web:
             sid = web.new_session()
             viewer = guest_headers(web.share(sid)["viewer"])
-            owner_ws = {
-                "cookie": web.owner_headers()["cookie"],
-                "origin": f"http://127.0.0.1:{PORT}",
-            }
-            with (
-                web.client.websocket_connect(
-                    f"ws://{LAN}:{PORT}/ws/s/{sid}", headers=viewer
-                ) as guest,
-                web.client.websocket_connect(
-                    f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
-                ) as owner,
-            ):
-                guest.receive_text()
-                owner.receive_text()
-                owner.send_text(frame(web.auth.csrf_token, type="submit_prompt", text="hello"))
-                guest_frames, owner_frames = read_turn(guest), read_turn(owner)
+            guest_frames, owner_frames = prompt_watched_by_guest(
+                web, sid, viewer, "hello", turn_ended
+            )
             viewer_page = web.client.get(f"/s/{sid}", headers=viewer).text
             owner_page = web.client.get(f"/s/{sid}", headers=web.owner_headers()).text
     finally:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from codesm.web.presence import NAME_CHARS, clean_name
+from codesm.web.presence import MAX_REMEMBERED, NAME_CHARS, Presence, clean_name
+from codesm.web.roles import Principal, Role
 from tests.unit.share_support import LAN, PORT, ShareApp, frame, guest_headers, share_app
 
 WS_LAN = f"ws://{LAN}:{PORT}"
@@ -23,11 +24,6 @@ def web(tmp_path: Path) -> Iterator[ShareApp]:
     workspace.mkdir()
     with share_app(workspace, tmp_path / "codesm.db") as app:
         yield app
-
-
-def owner_ws(web: ShareApp) -> dict[str, str]:
-    headers = web.owner_headers()
-    return {"cookie": headers["cookie"], "origin": headers["origin"]}
 
 
 def next_link_list(ws: Any, *, containing: str = "") -> str:
@@ -49,9 +45,7 @@ def guest_with_browser(token: str, browser: str) -> dict[str, str]:
 def test_the_panel_lists_each_guest_under_its_link_and_the_owner_tab_live(web: ShareApp) -> None:
     sid = web.new_session()
     tokens = web.share(sid)
-    with web.client.websocket_connect(
-        f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws(web)
-    ) as owner:
+    with web.owner_socket(sid) as owner:
         owner.receive_text()
         mine = next_link_list(owner, containing="this tab")
         assert "you (owner)" in mine and "Your own tabs" in mine
@@ -89,9 +83,7 @@ def test_a_guest_names_itself_and_the_name_is_cleaned_escaped_and_kept_across_re
         'name="type" value="guest_name"' in page
         and 'aria-label="Your name, shown to the owner"' in page
     )
-    with web.client.websocket_connect(
-        f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws(web)
-    ) as owner:
+    with web.owner_socket(sid) as owner:
         owner.receive_text()
         with web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=viewer) as guest:
             guest.receive_text()
@@ -138,3 +130,21 @@ def test_trading_a_share_link_gives_the_browser_a_presence_cookie_it_keeps(web: 
 )
 def test_guest_names_are_cleaned_before_they_are_kept(raw: object, kept: str) -> None:
     assert clean_name(raw) == kept
+
+
+def test_a_guest_inventing_browser_ids_cannot_grow_what_presence_remembers() -> None:
+    """Each well-formed browser id a guest sends would otherwise be kept for the server's life."""
+    presence = Presence()
+    guest = Principal(Role.VIEWER, session_id="s1", link_id="l1")
+    staying = presence.join("s1", guest, address="10.0.0.9", guest_id="a" * 24)
+    presence.name(staying, "Ana")
+    for n in range(MAX_REMEMBERED * 3):
+        visitor = presence.join("s1", guest, address="10.0.0.9", guest_id=f"{n:024x}")
+        presence.name(visitor, f"name {n}")
+        presence.leave(visitor)
+    assert len(presence._numbers["s1"]) <= MAX_REMEMBERED + 1
+    assert len(presence._names) <= MAX_REMEMBERED + 1
+    # The guest still connected keeps its number and name; a new browser gets a fresh number.
+    assert [v.label for v in presence.visitors("s1")] == ["Ana"]
+    newcomer = presence.join("s1", guest, address="10.0.0.8", guest_id="b" * 24)
+    assert newcomer.label == f"guest {MAX_REMEMBERED * 3 + 2}"

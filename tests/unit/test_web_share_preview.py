@@ -11,7 +11,7 @@ import pytest
 from codesm.security.redact import MARKER, Redactor
 from codesm.web.share_preview import SAMPLE_CHARS, sample
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
-from tests.unit.share_support import PORT, frame, share_app
+from tests.unit.share_support import frame, read_turn, share_app
 
 SECRET = "CANARYpreview0001xyz"
 KEY_SHAPED = "ghp_CANARYpreview0002abcdefghijklmnopq"
@@ -49,15 +49,10 @@ def test_the_share_panel_previews_the_last_message_and_tool_output_with_redactio
         empty = web.client.get(f"/shares?session={sid}", headers=web.owner_headers()).text
         assert "What a viewer will see" in empty and "Nothing yet" in empty
 
-        owner_ws = {"cookie": web.owner_headers()["cookie"], "origin": f"http://127.0.0.1:{PORT}"}
-        with web.client.websocket_connect(
-            f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
-        ) as ws:
+        with web.owner_socket(sid) as ws:
             ws.receive_text()
             ws.send_text(frame(web.auth.csrf_token, type="submit_prompt", text="read notes"))
-            seen = ""
-            while 'status-completed"' not in seen:
-                seen += ws.receive_text()
+            read_turn(ws)
 
         panel = web.client.get(f"/shares?session={sid}", headers=web.owner_headers()).text
         preview = panel[panel.index('class="share-preview"') : panel.index("</form>")]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from codesm.cli import main
 from codesm.security.redact import Redactor, install_log_redaction
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
-from tests.unit.share_support import LAN, PORT, frame, guest_headers, share_app
+from tests.unit.share_support import guest_headers, prompt_watched_by_guest, share_app
 
 PROVIDER_KEY = "CANARYprovider0001xyz"
 ENV_TOKEN = "CANARYenvtoken0002xyz"
@@ -26,7 +26,6 @@ GITHUB_SHAPED = "ghp_CANARY0007abcdefghijklmnopqrstuvwx"
 PRIVATE_KEY_BODY = "CANARY0008privatekeybody"
 CANARIES = (PROVIDER_KEY, ENV_TOKEN, ENV_PASSWORD, DOTENV_VALUE, ANTHROPIC_SHAPED, AWS_SHAPED,
             GITHUB_SHAPED, PRIVATE_KEY_BODY)  # fmt: skip
-FINISHED = 'status-completed"'
 
 
 def hits(surfaces: dict[str, str]) -> list[tuple[str, str]]:
@@ -58,32 +57,17 @@ def test_eight_canary_secrets_never_reach_guests_logs_or_exports(
         sid = web.new_session()
         tokens = web.share(sid)
         viewer, controller = guest_headers(tokens["viewer"]), guest_headers(tokens["controller"])
-        ws_url = f"ws://{LAN}:{PORT}/ws/s/{sid}"
-        owner_ws = {"cookie": web.owner_headers()["cookie"], "origin": f"http://127.0.0.1:{PORT}"}
-        with (
-            web.client.websocket_connect(ws_url, headers=viewer) as watcher,
-            web.client.websocket_connect(
-                f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
-            ) as owner,
-        ):
-            watcher.receive_text()
-            owner.receive_text()
-            owner.send_text(frame(web.auth.csrf_token, type="submit_prompt",
-                                  text=f"my password is {ENV_PASSWORD}"))  # fmt: skip
-            seen: list[str] = []
-            while FINISHED not in "".join(seen):
-                seen.append(watcher.receive_text())
-            owner_frames: list[str] = []
-            while FINISHED not in "".join(owner_frames):
-                owner_frames.append(owner.receive_text())
-        surfaces["viewer frames"] = "".join(seen)
+        seen, owner_frames = prompt_watched_by_guest(
+            web, sid, viewer, f"my password is {ENV_PASSWORD}"
+        )
+        surfaces["viewer frames"] = seen
         surfaces["viewer page"] = web.client.get(f"/s/{sid}", headers=viewer).text
         surfaces["controller page"] = web.client.get(f"/s/{sid}", headers=controller).text
         surfaces["viewer 404 page"] = web.client.get(f"/s/{sid}/x", headers=viewer).text
         owner_page = web.client.get(f"/s/{sid}", headers=web.owner_headers()).text
     assert "Found" in surfaces["viewer frames"] and "leak.txt" in surfaces["viewer page"]
     # The owner sees their own workspace, but never a configured provider key.
-    assert PROVIDER_KEY not in owner_page and PROVIDER_KEY not in "".join(owner_frames)
+    assert PROVIDER_KEY not in owner_page and PROVIDER_KEY not in owner_frames
 
     stream = io.StringIO()
     logger = logging.getLogger("codesm.test.canaries")
@@ -125,24 +109,9 @@ def test_guests_see_the_home_directory_as_a_tilde_while_the_owner_sees_the_full_
         sid = web.new_session()
         tokens = web.share(sid)
         viewer = guest_headers(tokens["viewer"])
-        owner_ws = {"cookie": web.owner_headers()["cookie"], "origin": f"http://127.0.0.1:{PORT}"}
-        with (
-            web.client.websocket_connect(f"ws://{LAN}:{PORT}/ws/s/{sid}", headers=viewer) as guest,
-            web.client.websocket_connect(
-                f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
-            ) as owner,
-        ):
-            guest.receive_text()
-            owner.receive_text()
-            owner.send_text(frame(web.auth.csrf_token, type="submit_prompt", text="where?"))
-            seen: list[str] = []
-            while FINISHED not in "".join(seen):
-                seen.append(guest.receive_text())
-            owner_frames: list[str] = []
-            while FINISHED not in "".join(owner_frames):
-                owner_frames.append(owner.receive_text())
+        seen, owner_frames = prompt_watched_by_guest(web, sid, viewer, "where?")
         guest_surfaces = {
-            "viewer frames": "".join(seen),
+            "viewer frames": seen,
             "viewer page": web.client.get(f"/s/{sid}", headers=viewer).text,
             "controller page": web.client.get(
                 f"/s/{sid}", headers=guest_headers(tokens["controller"])
@@ -151,4 +120,4 @@ def test_guests_see_the_home_directory_as_a_tilde_while_the_owner_sees_the_full_
     for name, text in guest_surfaces.items():
         assert str(home) not in text, name
         assert "~/project/where.txt" in text, name
-    assert f"{workspace}/where.txt" in "".join(owner_frames)
+    assert f"{workspace}/where.txt" in owner_frames

@@ -19,7 +19,7 @@ from codesm.web.render.held import StreamHold
 from codesm.web.render.markdown import render_markdown
 from tests.support.llm_wire import anthropic_frames
 from tests.support.scripted_llm import Fault, ScriptedLLMServer, Turn
-from tests.unit.share_support import LAN, PORT, frame, guest_headers, share_app
+from tests.unit.share_support import guest_headers, prompt_watched_by_guest, share_app
 
 PROVIDER_KEY = "CANARYprovider0001xyz"
 ENV_TOKEN = "CANARYenvtoken0002xyz"
@@ -35,7 +35,6 @@ ANSWER = (
     f"```bash\nexport KEY={ANTHROPIC_SHAPED}\n```\n\nThat is all, and this sentence is long "
     "enough to let the stream run on after the last secret."
 )
-FINISHED = 'status-completed"'
 
 
 def visible(html: str) -> str:
@@ -92,32 +91,15 @@ def test_a_viewer_never_sees_a_secret_streamed_in_pieces_or_split_by_markdown(
     with share_app(workspace, None, env=env) as web:
         sid = web.new_session()
         viewer = guest_headers(web.share(sid)["viewer"])
-        owner_ws = {"cookie": web.owner_headers()["cookie"], "origin": f"http://127.0.0.1:{PORT}"}
-        with (
-            web.client.websocket_connect(f"ws://{LAN}:{PORT}/ws/s/{sid}", headers=viewer) as guest,
-            web.client.websocket_connect(
-                f"ws://127.0.0.1:{PORT}/ws/s/{sid}", headers=owner_ws
-            ) as owner,
-        ):
-            guest.receive_text()
-            owner.receive_text()
-            owner.send_text(frame(web.auth.csrf_token, type="submit_prompt", text="show me"))
-            frames: list[str] = []
-            while FINISHED not in "".join(frames):
-                frames.append(guest.receive_text())
-            owner_frames: list[str] = []
-            while FINISHED not in "".join(owner_frames):
-                owner_frames.append(owner.receive_text())
+        streamed, owner_stream = prompt_watched_by_guest(web, sid, viewer, "show me")
         page = web.client.get(f"/s/{sid}", headers=viewer).text
         export = CliRunner().invoke(main, ["threads", "markdown", sid])
     assert export.exit_code == 0, export.output
     # The owner's stream shows the scenario happened: a delta ended inside the secret.
-    owner_stream = "".join(owner_frames)
     created = re.search(r'-m1-text" hx-disable>([^<]*)</div>', owner_stream)
     assert created is not None
     ends = list(itertools.accumulate(map(len, [created.group(1), *text_appends(owner_stream)])))
     assert any(start < end < start + len(secret) for end in ends), ends
-    streamed = "".join(frames)
     # The viewer still watched the answer arrive in pieces before it was final.
     assert len(text_appends(streamed)) >= 1 and "Here is what I found" in streamed
     assert "That is all" in visible(streamed) and "That is all" in page

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.unit.web_support import WebApp, client_for, make_web_app, new_session
+from tests.unit.web_support import WebApp, make_web_app, new_session
 
 
 @pytest.fixture
@@ -16,12 +15,6 @@ def web(tmp_path: Path) -> WebApp:
     workspace = tmp_path / "project"
     workspace.mkdir()
     return make_web_app(workspace, tmp_path / "codesm.db")
-
-
-@pytest.fixture
-def client(web: WebApp) -> Iterator[TestClient]:
-    with client_for(web) as test_client:
-        yield test_client
 
 
 def rename(client: TestClient, web: WebApp, sid: str, title: str) -> str:

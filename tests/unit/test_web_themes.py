@@ -73,10 +73,19 @@ def test_every_code_token_in_high_contrast_reaches_seven_to_one() -> None:
     tokens = re.findall(
         r":root\[data-theme=contrast\] \.hl \.(\S+) \{ color: (#[0-9A-F]{6})", PYGMENTS_CSS
     )
-    dark_classes = set(re.findall(r":root\[data-theme=dark\] \.hl \.(\S+) \{", PYGMENTS_CSS))
+    dark_classes = set(re.findall(r"^\.hl \.(\S+) \{ color: light-dark\(", PYGMENTS_CSS, re.M))
     assert {name for name, _ in tokens} == dark_classes
     for (name, colour), background in product(tokens, CODE_BACKGROUNDS):
         assert contrast(colour, CONTRAST[background]) >= 7, (name, background)
+
+
+def test_code_colours_for_light_and_dark_are_written_once() -> None:
+    dark_only = re.findall(
+        r"^\s*:root(?::not\(\[data-theme=light\]\)|\[data-theme=dark\]) \.hl \.\S+ \{ ([^}]*) \}",
+        PYGMENTS_CSS,
+        re.M,
+    )
+    assert dark_only and not any("color" in rule for rule in dark_only)
 
 
 @pytest.mark.parametrize(

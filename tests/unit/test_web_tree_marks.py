@@ -8,7 +8,14 @@ from pathlib import Path
 
 from codesm.web.render.diff import parse_unified_diff
 from tests.support.scripted_llm import ScriptedLLMServer, ToolCallSpec, Turn
-from tests.unit.web_support import WS_BASE, client_for, make_web_app, new_session, read_until
+from tests.unit.web_support import (
+    client_for,
+    make_web_app,
+    new_session,
+    read_until,
+    session_socket,
+    submit_prompt,
+)
 
 TREE_CHANGES = re.compile(r'<ul id="tree-changes" hidden hx-swap-oob="outerHTML">(.*?)</ul>')
 
@@ -35,10 +42,9 @@ def test_an_applied_change_marks_its_file_and_folders_and_undo_clears_them(
         page = client.get(f"/s/{sid}", headers=web.cookie).text
         assert '<ul id="tree-changes" hidden></ul>' in page
         assert '<li class="tree-dir" data-path="src">' in page
-        with client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=web.ws_headers) as ws:
+        with session_socket(client, web, sid) as ws:
             ws.receive_text()
-            ws.send_text(web.frame(type="submit_prompt", text="write a file"))
-            applied = read_until(ws, lambda text: 'status-completed"' in text)
+            applied = submit_prompt(ws, web, "write a file")
             ws.send_text(web.frame(type="undo_change"))
             undone = read_until(ws, lambda text: bool(TREE_CHANGES.search(text)))
         reloaded = client.get(f"/s/{sid}", headers=web.cookie).text

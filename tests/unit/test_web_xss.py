@@ -162,7 +162,7 @@ def render_all(text: str, m: dict[str, Any]) -> dict[str, str]:
     tool.add_output(text)
     tool.result = text
     finished = ToolView(dom_id("tool", "c2"), "c2", "bash", {"command": text}, started=now)
-    finished.output_parts.append(text)
+    finished.add_output(text)
     approval = ApprovalView(dom_id("approval", text), text, "command", text, text, text, None)
     line = text.replace("\n", " ")  # a diff line cannot hold a newline
     diff = f"--- a/{line}\n+++ b/{line}\n@@ -1,2 +1,2 @@\n {line}\n-{line}\n+{line}\n"

@@ -1,4 +1,5 @@
-"""Building the web app for tests: a temp database, an optional scripted LLM, owner headers."""
+"""Building the web app for tests: a temp database, an optional scripted LLM, owner headers; and
+the owner's page on a session's WebSocket: open it, send a prompt, read frames until a condition."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
 
 from codesm.agent.permissions.engine import Mode
 from codesm.agent.runtime import Runtime
@@ -22,6 +23,7 @@ from tests.support.scripted_llm import ScriptedLLMServer
 PORT = 8770
 BASE = f"http://127.0.0.1:{PORT}"
 WS_BASE = f"ws://127.0.0.1:{PORT}"
+TURN_COMPLETED = 'status-completed"'
 
 
 @dataclass
@@ -94,3 +96,29 @@ def read_until(ws: Any, done: Callable[[str], bool], *, max_frames: int = 500) -
         if done("".join(seen)):
             return "".join(seen)
     raise AssertionError(f"condition never met in {max_frames} frames: {''.join(seen)[-2000:]}")
+
+
+def session_socket(
+    client: TestClient, web: WebApp, sid: str, headers: dict[str, str] | None = None
+) -> WebSocketTestSession:
+    """The session's WebSocket as the owner's page opens it (owner cookie, same origin), unless
+    `headers` says otherwise. Its first frame is the replay of the session."""
+    return client.websocket_connect(f"{WS_BASE}/ws/s/{sid}", headers=headers or web.ws_headers)
+
+
+def submit_prompt(
+    ws: WebSocketTestSession,
+    web: WebApp,
+    text: str,
+    done: Callable[[str], bool] = lambda frames: TURN_COMPLETED in frames,
+) -> str:
+    """Send `text` as the composer does; the frames until `done` (by default: the turn is done)."""
+    ws.send_text(web.frame(type="submit_prompt", text=text))
+    return read_until(ws, done)
+
+
+def run_turn(client: TestClient, web: WebApp, sid: str, text: str) -> str:
+    """Open the session's socket, send `text`, and return the frames up to the completed turn."""
+    with session_socket(client, web, sid) as ws:
+        ws.receive_text()  # the replay
+        return submit_prompt(ws, web, text)

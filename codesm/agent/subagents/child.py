@@ -9,40 +9,22 @@ same run, and its result reflects it. `stop` ends its task alone; its siblings o
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from functools import cached_property
 
-from codesm.agent.agent import Agent, AgentDeps
+from codesm.agent.agent import Agent
 from codesm.agent.ops import Cancel, Op, SubmitPrompt
 
 
 class SubagentAgent(Agent):
     """See the module docstring."""
 
-    def __init__(
-        self,
-        deps: AgentDeps,
-        *,
-        session_id: str,
-        root: Path,
-        mode: str = "smart",
-        model: str | None = None,
-        interactive: bool = True,
-        agent_name: str | None = None,
-        depth: int = 1,
-    ) -> None:
-        super().__init__(
-            deps,
-            session_id=session_id,
-            root=root,
-            mode=mode,
-            model=model,
-            interactive=interactive,
-            agent_name=agent_name,
-        )
-        self.depth = depth
-        self.in_task = False
-        self.stopped = asyncio.Event()
+    in_task = False
+    """True while its runner runs its task: prompts steer it and cancel stops it."""
+
+    @cached_property
+    def stopped(self) -> asyncio.Event:
         """Set by `stop`: the runner ends this subagent's task (and only this one's)."""
+        return asyncio.Event()
 
     async def handle(self, op: Op) -> None:
         if self.in_task and isinstance(op, SubmitPrompt):
@@ -60,5 +42,4 @@ class SubagentAgent(Agent):
 
     def take_steering(self) -> str:
         """Steering that arrived after the last step ended, as one follow-up prompt."""
-        texts, self._steering = self._steering, []
-        return "\n\n".join(texts)
+        return "\n\n".join(self.steering.take())

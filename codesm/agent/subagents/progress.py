@@ -33,6 +33,7 @@ from codesm.agent.events import (
     UserMessage,
 )
 from codesm.agent.hub import SessionHub, Subscription
+from codesm.security.clip import clip_words
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def describe_call(name: str, arguments: dict[str, Any]) -> str:
 
 
 def clip(text: str, limit: int = ACTIVITY_CHARS) -> str:
-    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+    return clip_words(text, max(1, limit - 1))  # between words: a cut secret escapes redaction
 
 
 @dataclass
@@ -157,8 +158,8 @@ class ProgressReporter:
                 status=event.status, step=event.steps,
                 activity=clip(event.error or event.summary or event.status),
                 elapsed_s=event.duration_s, cost_usd=event.cost_usd,
-                input_tokens=last.input_tokens if last else 0,
-                output_tokens=last.output_tokens if last else 0,
+                input_tokens=event.input_tokens or (last.input_tokens if last else 0),
+                output_tokens=event.output_tokens or (last.output_tokens if last else 0),
             )  # fmt: skip
         self._nested[event.child_session_id] = progress
         return progress

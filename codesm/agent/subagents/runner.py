@@ -185,7 +185,6 @@ class SubagentRunner:
             model=record.model,
             interactive=interactive,
             agent_name=kind.name,
-            depth=depth,
         )
         if parent is not None and parent.approvals is not None:
             mirrors = mirrors_for_child(
@@ -310,6 +309,8 @@ class SubagentRunner:
                 index=result.index,
                 summary=(result.text or result.error or "")[:SUMMARY_CHARS],
                 error=result.error,
+                input_tokens=reporter.input_tokens,
+                output_tokens=reporter.output_tokens,
             ),
         )
 

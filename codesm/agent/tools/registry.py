@@ -92,8 +92,8 @@ class ToolRegistry:
         return len(self._tools)
 
     def specs(self) -> list[ToolSpec]:
-        """What the model is told about each tool. Built once: a registry never changes, and the
-        loop asks for the specs on every model step."""
+        """What the model is told about each tool. Built once per tool set: the loop asks for
+        the specs on every model step (`LiveToolRegistry` rebuilds them when its set changes)."""
         if self._specs is None:
             self._specs = [
                 ToolSpec(

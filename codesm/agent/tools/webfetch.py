@@ -19,8 +19,6 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import markdownify
-import trafilatura
 from pydantic import Field
 
 from codesm.agent.tools.base import Params, Tool, ToolContext, ToolResult
@@ -118,6 +116,11 @@ def _is_text(mime: str) -> bool:
 def html_to_markdown(html: str, url: str) -> str:
     """Main content as markdown (trafilatura), or the whole page (markdownify) when extraction
     finds nothing."""
+    # trafilatura and markdownify (with bs4) take ~0.6 s to import: loaded at the first fetch
+    # of a page, not when codesm starts.
+    import markdownify
+    import trafilatura
+
     try:
         extracted = trafilatura.extract(
             html, url=url, output_format="markdown", include_links=True, include_tables=True
@@ -130,6 +133,9 @@ def html_to_markdown(html: str, url: str) -> str:
 
 
 def html_to_text(html: str, url: str) -> str:
+    import markdownify
+    import trafilatura
+
     try:
         extracted = trafilatura.extract(html, url=url, output_format="txt", include_tables=True)
     except Exception:

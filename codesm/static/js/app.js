@@ -172,3 +172,26 @@ document.addEventListener("htmx:wsAfterMessage", () => {
   }
   details.open = contextOpen;
 });
+
+// A running subagent's elapsed time ticks every second between its progress updates. The row's
+// `data-started` is its start on the server's clock; a finished row comes without it, and the
+// timer stops once no running row is left.
+let elapsedTimer = null;
+function tickElapsed() {
+  const running = document.querySelectorAll(".subagent-elapsed[data-started]");
+  for (const span of running) {
+    const seconds = Math.max(0, (Date.now() - Number(span.dataset.started)) / 1000);
+    span.textContent = `${Math.floor(seconds)} s`;
+  }
+  if (running.length === 0 && elapsedTimer !== null) {
+    clearInterval(elapsedTimer);
+    elapsedTimer = null;
+  }
+}
+function watchElapsed() {
+  if (elapsedTimer === null && document.querySelector(".subagent-elapsed[data-started]")) {
+    elapsedTimer = setInterval(tickElapsed, 1000);
+  }
+}
+document.addEventListener("htmx:wsAfterMessage", watchElapsed);
+watchElapsed();

@@ -12,7 +12,7 @@ from typing import Any, assert_never
 
 from markupsafe import Markup, escape
 
-from codesm.agent.context_usage import context_after, report_total
+from codesm.agent.context_usage import context_after
 from codesm.agent.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -48,30 +48,28 @@ from codesm.agent.events import (
 from codesm.security.redact import Redactor
 from codesm.web.render.diff import DiffLayout
 from codesm.web.render.held import StreamHold
+from codesm.web.render.notices import budget_text, compaction_text, context_text, retry_text
+from codesm.web.render.oob import DELETE_EMPTY_STATE, append_to
+from codesm.web.render.review_cards import ReviewCards
+from codesm.web.render.subagent_rows import SubagentEvent, fold_subagent
 from codesm.web.render.view import (
     ApprovalView,
     ChangeView,
     MessageView,
     NoticeView,
     StatusView,
-    SubagentView,
     ToolView,
     TurnView,
     dom_id,
 )
 
 MAX_TURNS_SHOWN = 100
-DELETE_EMPTY_STATE = '<div id="transcript-empty" hx-swap-oob="delete"></div>'
 Macros = Any
 
 
-def append_to(target: str, html: str | Markup) -> str:
-    """An OOB fragment that appends `html` (already safe) inside element `#target`."""
-    return f'<div hx-swap-oob="beforeend:#{target}">{html}</div>'
-
-
-class SessionRenderer:
-    """One page's view of one session; `apply` returns the fragments to push (when live)."""
+class SessionRenderer(ReviewCards):
+    """One page's view of one session; `apply` returns the fragments to push (when live).
+    Approval and change cards fold in `ReviewCards`, subagent rows in `subagent_rows`."""
 
     def __init__(
         self,
@@ -177,13 +175,9 @@ class SessionRenderer:
                 self._emit(out, lambda: append_to(f"{owner.dom}-body", m.tool(tool)))
             case ToolOutputDelta():
                 tool_or_none = self.tools.get(event.call_id)
-                if tool_or_none is not None:
-                    running = tool_or_none
-                    kept = running.add_output(event.text)
-                    if kept and running.output_hold is not None:
-                        kept = running.output_hold.feed(kept)
-                    if kept:
-                        self._emit(out, lambda: append_to(f"{running.dom}-out", escape(kept)))
+                update = tool_or_none.add_output(event.text) if tool_or_none else None
+                if update is not None:
+                    self._emit(out, lambda: update.fragment)
             case ToolCallFinished():
                 finished = self.tools.get(event.call_id)
                 if finished is not None:
@@ -197,25 +191,11 @@ class SessionRenderer:
             case ApprovalDecided():
                 self._approval_decided(event, out)
             case ChangeProposed():
-                turn = self._turn(event.turn_id)
-                assert turn is not None
-                self._close_message(turn, out)
-                change = ChangeView(
-                    dom_id("change", event.change_id), event.change_id, event.call_id,
-                    event.paths, event.diff, layout=self.diff_layout,
-                )  # fmt: skip
-                self.changes[event.change_id] = change
-                turn.items.append(change)
-                self._emit(out, lambda: append_to(f"{turn.dom}-body", m.change(change, turn)))
+                self._change_proposed(event, out)
             case ChangeApplied() | ChangeRejected():
                 self._change_outcome(event, out)
             case ChangeUndone() | ChangeRedone():
-                undone = self.changes.get(event.change_id)
-                if undone is not None:
-                    undone.status = "undone" if isinstance(event, ChangeUndone) else "applied"
-                    holder = self.turns.get(event.turn_id or "") or self._owner_of(undone)
-                    if holder is not None and undone in holder.items:
-                        self._emit(out, lambda: self.m.change(undone, holder))
+                self._change_undone(event, out)
             case Usage():
                 self.status.cost_usd += event.cost_usd
                 filled = context_after(event)
@@ -223,19 +203,14 @@ class SessionRenderer:
                     self.status.context_tokens = filled
                 self._emit(out, lambda: m.status_usage(self.status))
             case Compaction():
-                text = f"Earlier messages were summarised ({event.tokens_before:,} -> "
-                text += f"{event.tokens_after:,} tokens)."
-                self._notice(event.turn_id, "compaction", text, out)
+                self._notice(event.turn_id, "compaction", compaction_text(event), out)
             case Title():
                 self.status.title = event.title
                 self._emit(out, lambda: m.session_title(self.status))
             case Error():
                 self._notice(event.turn_id, "error", event.message, out)
             case Retry():
-                text = f"Retrying in {event.delay_s:.1f} s (attempt {event.attempt})"
-                self._notice(
-                    event.turn_id, "retry", f"{text}: {event.reason}" if event.reason else text, out
-                )
+                self._notice(event.turn_id, "retry", retry_text(event), out)
             case TurnFinished():
                 self._turn_finished(event, out)
             case ModeChanged():
@@ -248,52 +223,29 @@ class SessionRenderer:
                 self.status.model = self.model_label(event.model)
                 self._emit(out, lambda: m.status_model(self.status))
             case BudgetWarning():
-                state = "reached" if event.exceeded else "nearly reached"
-                text = f"The {event.scope} budget is {state}: ${event.spent_usd:.2f} of "
-                self._notice(event.turn_id, "warn", f"{text}${event.limit_usd:.2f} spent.", out)
+                self._notice(event.turn_id, "warn", budget_text(event), out)
             case ContextReport():
                 self.status.context_window = event.context_window
                 self.context, self.context_asked = event, event.trigger == "command"
                 if self.context_asked:
-                    used = report_total(event)
-                    text = f"Context of {event.model}: {used:,} of {event.context_window:,} "
-                    text += f"tokens ({100 * used / max(1, event.context_window):.1f}%); "
-                    self._notice(None, "info", text + "the Context panel shows what.", out)
+                    self._notice(None, "info", context_text(event), out)
             case SubagentStarted() | SubagentFinished() | SubagentProgress():
-                self._subagent(event, out)
+                self._subagent(stored, event, out)
             case _:
                 assert_never(event)
 
-    def _subagent(
-        self, event: SubagentStarted | SubagentFinished | SubagentProgress, out: list[str] | None
-    ) -> None:
-        """A subagent's row in its tool card (nested under its parent subagent's row when it
-        was started by one): added once, then only its state line and controls are replaced,
-        so a steer message being typed in the row survives the live updates."""
+    def _subagent(self, stored: StoredEvent, event: SubagentEvent, out: list[str] | None) -> None:
         tool = self.tools.get(event.call_id)
-        if tool is None:
+        update = fold_subagent(tool, event, stored.ts) if tool is not None else None
+        if update is None:
             return
-        rows, holder = tool.subagents, f"{tool.dom}-subagents"
-        under = event.parent_child_session_id if isinstance(event, SubagentProgress) else None
-        if under is not None:
-            parent = _find_subagent(tool.subagents, under)
-            if parent is None:
-                return
-            rows, holder = parent.children, f"{parent.dom}-children"
-        row = rows.get(event.child_session_id)
-        created = row is None
-        if row is None:
-            row = SubagentView(event.child_session_id, event.subagent_type, event.model)
-            rows[event.child_session_id] = row
-        was_running = row.running
-        _update_subagent(row, event)
-        child = row
-        if created:
-            self._emit(out, lambda: append_to(holder, self.m.subagent_row(child)))
+        row = update.row
+        if update.created:
+            self._emit(out, lambda: append_to(update.holder, self.m.subagent_row(row)))
             return
-        self._emit(out, lambda: self.m.subagent_state(child))
-        if was_running != child.running:
-            self._emit(out, lambda: self.m.subagent_controls(child))
+        self._emit(out, lambda: self.m.subagent_state(row))
+        if update.controls_changed:
+            self._emit(out, lambda: self.m.subagent_controls(row))
 
     def _delta(
         self, turn: TurnView, event: AssistantTextDelta | ThinkingDelta, out: list[str] | None
@@ -361,57 +313,6 @@ class SessionRenderer:
         turn.open_message = None
         self._emit(out, lambda: self.m.message(msg))
 
-    def _approval_requested(self, event: ApprovalRequested, out: list[str] | None) -> None:
-        turn = self._turn(event.turn_id)
-        assert turn is not None
-        self._close_message(turn, out)
-        approval = ApprovalView(
-            dom_id("approval", event.call_id), event.call_id, event.kind, event.title,
-            event.detail, event.reason, event.change_id,
-        )  # fmt: skip
-        self.approvals[event.call_id] = approval
-        change = self.changes.get(event.change_id) if event.change_id else None
-        if change is not None:
-            change.approval = approval
-            self._emit(out, lambda: self.m.change(change, turn))
-            return
-        turn.items.append(approval)
-        self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.approval(approval, turn)))
-
-    def _approval_decided(self, event: ApprovalDecided, out: list[str] | None) -> None:
-        approval = self.approvals.get(event.call_id)
-        turn = self._turn(event.turn_id)
-        if approval is None or turn is None:
-            return
-        approval.decision = event.decision
-        approval.comment = event.comment
-        approval.source = event.source
-        change = self.changes.get(approval.change_id) if approval.change_id else None
-        if change is not None and change.approval is approval:
-            self._emit(out, lambda: self.m.change(change, turn))
-        else:
-            self._emit(out, lambda: self.m.approval(approval, turn))
-
-    def _change_outcome(self, event: ChangeApplied | ChangeRejected, out: list[str] | None) -> None:
-        change = self.changes.get(event.change_id)
-        turn = self._turn(event.turn_id)
-        if change is None and isinstance(event, ChangeApplied):  # a command's file changes
-            self.changes[event.change_id] = ChangeView(
-                dom_id("change", event.change_id), event.change_id, event.call_id,
-                event.paths, event.diff or "", status="applied", layout=self.diff_layout,
-            )  # fmt: skip
-            return
-        if change is None or turn is None:
-            return
-        if isinstance(event, ChangeApplied):
-            change.status = "applied"
-        else:
-            change.status = "dry run" if event.reason == "dry_run" else "rejected"
-            if event.reason == "conflict":
-                change.status = "conflict"
-            change.comment = event.comment
-        self._emit(out, lambda: self.m.change(change, turn))
-
     def _turn_finished(self, event: TurnFinished, out: list[str] | None) -> None:
         turn = self._turn(event.turn_id)
         assert turn is not None
@@ -430,15 +331,6 @@ class SessionRenderer:
         self._emit(out, lambda: self.m.turn_status(turn))
         self._emit(out, lambda: self.m.run_state(self.status))
 
-    def change_card(self, change_id: str) -> tuple[ChangeView, TurnView] | None:
-        """A change shown in the transcript and the turn that holds it."""
-        change = self.changes.get(change_id)
-        turn = self._owner_of(change) if change is not None else None
-        return (change, turn) if change is not None and turn is not None else None
-
-    def _owner_of(self, change: ChangeView) -> TurnView | None:
-        return next((t for t in self.turns.values() if change in t.items), None)
-
     def _notice(self, turn_id: str | None, kind: str, text: str, out: list[str] | None) -> None:
         self._notices += 1
         notice = NoticeView(f"notice-{self._notices}-{self.last_seq}", kind, text)
@@ -450,31 +342,3 @@ class SessionRenderer:
         self._close_message(turn, out)
         turn.items.append(notice)
         self._emit(out, lambda: append_to(f"{turn.dom}-body", self.m.notice(notice)))
-
-
-def _find_subagent(rows: dict[str, SubagentView], session_id: str) -> SubagentView | None:
-    if session_id in rows:
-        return rows[session_id]
-    for row in rows.values():
-        found = _find_subagent(row.children, session_id)
-        if found is not None:
-            return found
-    return None
-
-
-def _update_subagent(
-    row: SubagentView, event: SubagentStarted | SubagentFinished | SubagentProgress
-) -> None:
-    match event:
-        case SubagentStarted():
-            row.description = event.description
-        case SubagentFinished():
-            row.status, row.summary, row.step = event.status, event.summary, event.steps or row.step
-            row.cost_usd, row.duration_s = event.cost_usd, event.duration_s
-        case SubagentProgress() if row.running or event.status != "running":
-            row.description = event.description or row.description
-            row.model = event.model or row.model
-            row.status, row.step, row.activity = event.status, event.step, event.activity
-            row.duration_s, row.cost_usd = event.elapsed_s, event.cost_usd
-            row.input_tokens = event.input_tokens or row.input_tokens
-            row.output_tokens = event.output_tokens or row.output_tokens

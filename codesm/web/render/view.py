@@ -18,14 +18,15 @@ from markupsafe import Markup
 from codesm.agent.context_usage import context_usage
 from codesm.agent.events import Attachment
 from codesm.agent.subagents.types import SUBAGENT_TOOL_NAMES
+from codesm.security.clip import clip_words
 from codesm.web.render.diff import DiffLayout
 from codesm.web.render.held import StreamHold
 from codesm.web.render.markdown import render_markdown
+from codesm.web.render.tool_output import OutputUpdate, ToolOutput
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 KEY_ARGUMENTS = ("command", "path", "file_path", "pattern", "query", "url", "glob")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-MAX_TOOL_OUTPUT_CHARS = 200_000
+KEY_ARGUMENT_CHARS = 200
 BUDGET_TITLE = re.compile(r"The (turn|session|day) budget of \$([0-9]+(?:\.[0-9]+)?) ")
 
 
@@ -34,10 +35,6 @@ def dom_id(prefix: str, raw: str) -> str:
     if SAFE_ID.fullmatch(raw):
         return f"{prefix}-{raw}"
     return f"{prefix}-h{hashlib.sha256(raw.encode()).hexdigest()[:20]}"
-
-
-def strip_ansi(text: str) -> str:
-    return ANSI.sub("", text)
 
 
 @dataclass
@@ -96,11 +93,20 @@ class SubagentView:
     activity: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
+    started_at: float | None = None
+    """When it started (epoch seconds, the server's clock); the page ticks the elapsed time."""
     children: dict[str, SubagentView] = field(default_factory=dict)
 
     @property
     def dom(self) -> str:
         return dom_id("sub", self.child_session_id)
+
+    @property
+    def started_ms(self) -> int | None:
+        """`started_at` for the page's clock ticking (JavaScript's milliseconds), while running."""
+        if not self.running or self.started_at is None:
+            return None
+        return int(self.started_at * 1000)
 
     @property
     def running(self) -> bool:
@@ -125,14 +131,17 @@ class ToolView:
     arguments: dict[str, Any]
     started: datetime
     subagents: dict[str, SubagentView] = field(default_factory=dict)
-    output_parts: list[str] = field(default_factory=list)
-    output_chars: int = 0
     result: str | None = None
     is_error: bool = False
     interrupted: bool = False
     finished: datetime | None = None
     output_hold: StreamHold | None = None
     """Set for a guest's view: what of the running output is not shown yet."""
+    terminal: ToolOutput = field(init=False)
+    """The output decoded from ANSI into lines of HTML (see `tool_output.py`)."""
+
+    def __post_init__(self) -> None:
+        self.terminal = ToolOutput(self.dom, self.output_hold)
 
     @property
     def status(self) -> str:
@@ -151,21 +160,26 @@ class ToolView:
         for key in KEY_ARGUMENTS:
             value = self.arguments.get(key)
             if isinstance(value, str) and value:
-                return value[:200]
+                return clip_words(value, KEY_ARGUMENT_CHARS)
         for value in self.arguments.values():
             if isinstance(value, str | int | float) and str(value):
-                return str(value)[:200]
+                return clip_words(str(value), KEY_ARGUMENT_CHARS)
         return ""
 
     @property
-    def output(self) -> str:
-        return "".join(self.output_parts)
+    def output_lines(self) -> Markup:
+        """The finished lines as the page shows them: while running, without what is held
+        back; once finished, everything."""
+        if self.result is not None:
+            self.terminal.release_all()
+        return self.terminal.lines.finished_html()
 
     @property
-    def shown_output(self) -> str:
-        """The output as the page shows it: while running, without what is held back."""
-        hold = self.output_hold if self.result is None else None
-        return hold.shown(self.output) if hold else self.output
+    def output_tail(self) -> Markup:
+        """The line being written (or, once finished, the last line if it has no newline)."""
+        if self.result is not None:
+            self.terminal.release_all()
+        return self.terminal.lines.tail
 
     @property
     def duration(self) -> str:
@@ -174,13 +188,9 @@ class ToolView:
         seconds = max(0.0, (self.finished - self.started).total_seconds())
         return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
-    def add_output(self, text: str) -> str:
-        """Keep streamed output bounded in memory; returns what was kept."""
-        room = MAX_TOOL_OUTPUT_CHARS - self.output_chars
-        kept = strip_ansi(text)[: max(0, room)]
-        self.output_parts.append(kept)
-        self.output_chars += len(kept)
-        return kept
+    def add_output(self, text: str) -> OutputUpdate | None:
+        """Fold in one output delta; returns what changed on the page, if anything."""
+        return self.terminal.add(text)
 
 
 @dataclass

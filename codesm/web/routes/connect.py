@@ -36,9 +36,8 @@ from codesm.doctor import detect_local_servers
 from codesm.errors import CodesmError
 from codesm.web.context import WebContext, web_context
 from codesm.web.forms import form_fields
-from codesm.web.render.view import StatusView
+from codesm.web.provider_refresh import notice_slot, provider_fragments
 from codesm.web.routes.pages import SESSION_ID
-from codesm.web.session_state import model_label, model_options
 
 DETECT_TIMEOUT_S = 0.3
 VERIFIABLE = frozenset({"anthropic", "openai", "openrouter", "gemini"})
@@ -110,6 +109,7 @@ async def save_connection(request: Request) -> Response:
         return await _body(request, ctx, Message("error", f"{provider}: {exc}"), opened=provider)
     _remember_secret(ctx, key)
     ctx.runtime.reload_providers()
+    ctx.provider_changes.changed()
     log.info("connected provider %s from the web UI", provider)
     text = f"{provider} is connected{note}."
     if provider not in ctx.runtime.models.providers:
@@ -128,6 +128,7 @@ async def remove_connection(request: Request) -> Response:
         return HTMLResponse("unknown provider", status_code=400)
     removed = await asyncio.to_thread(disconnect, provider)
     ctx.runtime.reload_providers()
+    ctx.provider_changes.changed()
     text = f"Removed what was stored for {provider}." if removed else "Nothing was stored."
     return await _body(request, ctx, Message("ok", text))
 
@@ -160,28 +161,25 @@ async def _body(
     posted from brought up to date out of band."""
     servers = await asyncio.to_thread(detect_local_servers, DETECT_TIMEOUT_S)
     html = str(ctx.macros("partials/connect.html").body(_rows(ctx, opened), servers, message))
-    if ctx.runtime.models.providers:
-        html += '<div id="provider-notice" hx-swap-oob="delete"></div>'
-    html += await _status_model(request, ctx)
-    return HTMLResponse(html, headers={"cache-control": "no-store"})
+    return HTMLResponse(
+        html + await _page_update(request, ctx), headers={"cache-control": "no-store"}
+    )
 
 
-async def _status_model(request: Request, ctx: WebContext) -> str:
-    """The model picker of the session page this came from (htmx sends its address)."""
+async def _page_update(request: Request, ctx: WebContext) -> str:
+    """The model picker and notice of the page this came from (htmx sends its address); other
+    tabs get theirs over their sockets."""
     path = urlsplit(request.headers.get("hx-current-url", "")).path
     session_id = path.removeprefix("/s/") if path.startswith("/s/") else ""
     runtime = ctx.runtime
-    if not SESSION_ID.fullmatch(session_id):
-        return ""
-    session = await runtime.store.sessions.get(session_id)
+    session = None
+    if SESSION_ID.fullmatch(session_id):
+        session = await runtime.store.sessions.get(session_id)
     if session is None or session.project_id != runtime.project_id:
-        return ""
-    label, window = model_label(runtime, session.model, session.mode)
-    status = StatusView(session.mode, runtime.permission_mode, label, window)
-    status.model_options = model_options(runtime, label)
-    fragment = str(ctx.macros("partials/live.html").status_model(status))
+        return notice_slot(ctx)
+    fragments = provider_fragments(ctx, session)
     # The socket's fragments swap by id on their own; an HTTP response must mark its extra ones.
-    return fragment.replace('id="status-model"', 'id="status-model" hx-swap-oob="true"', 1)
+    return fragments.replace('id="status-model"', 'id="status-model" hx-swap-oob="true"', 1)
 
 
 routes = [

@@ -41,17 +41,29 @@ async def file_tree(request: Request) -> Response:
 
 
 async def file_view(request: Request) -> Response:
-    """A syntax-highlighted preview of one file (`?path=`)."""
+    """A syntax-highlighted page of one file (`?path=`), from line `?offset=` + 1 (a count of
+    lines) or from `?line=` (jump to that line)."""
     ctx = web_context(request)
     path = request.query_params.get("path", "")
     if not path:
         raise HTTPException(404, "no file named")
+    offset = _line_offset(request)
     try:
-        shown = await preview(ctx.config.workspace, path)
+        shown = await preview(ctx.config.workspace, path, offset)
     except (WorkspacePathError, OSError, ValueError) as exc:
         raise _refuse(exc) from exc
     html = ctx.macros("partials/files.html").preview(shown)
     return HTMLResponse(str(html), headers={"cache-control": "no-store"})
+
+
+def _line_offset(request: Request) -> int:
+    params = request.query_params
+    try:
+        if params.get("line"):
+            return max(0, int(params["line"]) - 1)
+        return max(0, int(params.get("offset") or 0))
+    except ValueError as exc:
+        raise HTTPException(400, "offset and line are line numbers") from exc
 
 
 routes = [

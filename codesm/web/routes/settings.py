@@ -54,7 +54,7 @@ async def approve_server(request: Request) -> Response:
         raise HTTPException(404, "no such MCP server")
     pin = (await form_fields(request)).get("pin", "")
     if await extensions.mcp.approve_and_start(name, pin):
-        notice = ("ok", f"Approved {name}. New sessions get its tools once it is running.")
+        notice = ("ok", f"Approved {name}. Open sessions get its tools once it is running.")
     else:
         notice = ("error", f"{name}'s configuration is not the one shown; review it again.")
     return HTMLResponse(await _servers_html(ctx, notice))
