@@ -88,3 +88,45 @@ def test_a_controller_link_cannot_make_its_session_private(web: ShareApp) -> Non
     assert refused.status_code == 403
     assert stored_visibility(web, sid) == "workspace"
     assert len(web.ctx.shares.live_links(sid)) == 2
+
+
+def test_a_session_made_private_outside_this_server_ends_its_links_at_the_next_guest_visit(
+    web: ShareApp,
+) -> None:
+    """`codesm --visibility private threads share ID` (or any other writer) while the web shares
+    it: the guest's next page load is refused and its link ends, and so do its sockets."""
+    sid = web.new_session()
+    token = web.share(sid, controller=False)["viewer"]
+    headers = guest_headers(token, host=f"{LAN}:{PORT}")
+    assert web.client.get(f"/s/{sid}", headers=headers).status_code == 200
+    web.portal.call(lambda: web.ctx.runtime.store.sessions.update(sid, visibility="private"))
+    refused = web.client.get(f"/s/{sid}", headers=headers)
+    assert refused.status_code == 403 and "private" in refused.text
+    assert not web.ctx.shares.live_links(sid)
+    with (
+        pytest.raises(WebSocketDisconnect),
+        web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=guest_headers(token)) as ws,
+    ):
+        ws.receive_text()
+
+
+def test_a_private_session_made_private_outside_does_not_refuse_the_owner(web: ShareApp) -> None:
+    sid = web.new_session()
+    web.share(sid, controller=False)
+    web.portal.call(lambda: web.ctx.runtime.store.sessions.update(sid, visibility="private"))
+    assert web.client.get(f"/s/{sid}", headers=web.owner_headers()).status_code == 200
+    assert web.ctx.shares.live_links(sid)  # only a guest's visit ends them
+
+
+def test_a_guest_socket_opened_after_the_session_went_private_is_refused(web: ShareApp) -> None:
+    sid = web.new_session()
+    token = web.share(sid, controller=False)["viewer"]
+    web.portal.call(lambda: web.ctx.runtime.store.sessions.update(sid, visibility="private"))
+    assert web.ctx.shares.live_links(sid)
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        web.client.websocket_connect(f"{WS_LAN}/ws/s/{sid}", headers=guest_headers(token)) as ws,
+    ):
+        ws.receive_text()
+    assert closed.value.code == 4403
+    assert not web.ctx.shares.live_links(sid)

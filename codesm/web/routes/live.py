@@ -9,7 +9,8 @@ from starlette.websockets import WebSocket
 from codesm.web.context import web_context
 from codesm.web.roles import principal_of
 from codesm.web.routes.pages import SESSION_ID
-from codesm.web.session_socket import SessionLink
+from codesm.web.session_socket import LINK_ENDED, SessionLink
+from codesm.web.share_visibility import closed_to_guest
 
 GONE = 4404
 
@@ -29,7 +30,11 @@ async def session_socket(websocket: WebSocket) -> None:
         )
         await websocket.close(GONE, "no such session")
         return
-    await SessionLink(ctx, websocket, session, principal_of(websocket)).run()
+    principal = principal_of(websocket)
+    if await closed_to_guest(ctx.shares, session, principal):
+        await websocket.close(LINK_ENDED, "this session is private now")
+        return
+    await SessionLink(ctx, websocket, session, principal).run()
 
 
 routes = [WebSocketRoute("/ws/s/{session_id}", session_socket, name="session_socket")]

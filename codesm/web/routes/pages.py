@@ -25,6 +25,7 @@ from codesm.web.session_state import (
     render_share_panel,
     sidebar_sessions,
 )
+from codesm.web.share_visibility import closed_to_guest
 from codesm.web.workspace_files import tree_level
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -51,6 +52,8 @@ async def session_page(request: Request) -> Response:
     """A session's own bookmarkable page."""
     ctx = web_context(request)
     session = await find_session(ctx, request.path_params["session_id"])
+    if await closed_to_guest(ctx.shares, session, principal_of(request)):
+        raise HTTPException(403, "this session is private now; its share links have ended")
     return await _render(request, ctx, session)
 
 
