@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from codesm.agent.subagents.tools import subagent_tools
 from codesm.agent.subagents.types import SubagentType
 from codesm.agent.system_prompt import build_system_prompt, git_status_summary
 from codesm.agent.tools.base import Tool
-from codesm.agent.tools.live_registry import LiveToolRegistry
+from codesm.agent.tools.live_registry import prompt_per_tool_set
 from codesm.agent.tools.selection import live_session_registry
 from codesm.agent.tools.todo_store import SessionTodoStore
 from codesm.config.credentials import environment_with_credentials
@@ -298,7 +298,7 @@ class Runtime:
             provider_factory=self.create_provider,
             tools=tools,
             permissions=permissions,
-            system_prompt=_per_tool_set(tools, system_prompt),
+            system_prompt=prompt_per_tool_set(tools, system_prompt),
             title_with_model=self.interactive,
             applier=self.applier,
             snapshots=WorkspaceSnapshot(self.workspace),
@@ -341,21 +341,3 @@ _NO_TOOLS: Sequence[Tool[Any]] = ()
 
 def _no_tools() -> Sequence[Tool[Any]]:
     return _NO_TOOLS  # always the same object: a live tool source that never changes
-
-
-def _per_tool_set(
-    tools: LiveToolRegistry, build: Callable[[Sequence[ToolSpec]], str]
-) -> Callable[[], str]:
-    """The system prompt is built once per tool set: git status and instruction files are read
-    at session start, as Claude Code does, so prompt caching keeps working across steps; it is
-    rebuilt only when the tools change (an MCP server came or went)."""
-    built: dict[int, str] = {}
-
-    def get() -> str:
-        specs = tools.specs()  # asked first in a step, so the prompt and the request's specs agree
-        if tools.generation not in built:
-            built.clear()
-            built[tools.generation] = build(specs)
-        return built[tools.generation]
-
-    return get

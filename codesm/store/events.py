@@ -135,6 +135,56 @@ class EventLog:
         )
         return int(row[0]) if row is not None else 0
 
+    async def turn_starts(self, session_id: str) -> list[tuple[int, str]]:
+        """(seq, turn_id) of every ``turn_started`` event of the session, oldest first; read
+        through the ``events_by_type`` index, so a page can find where its newest turns begin
+        without reading the log."""
+        rows = await self._db.fetchall(
+            "SELECT seq, turn_id FROM events WHERE type = 'turn_started' AND session_id = ?"
+            " ORDER BY seq",
+            (session_id,),
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    async def of_types_before(
+        self, session_id: str, types: Sequence[str], before_seq: int, *, newest: int | None = None
+    ) -> list[StoredEvent]:
+        """Events of the given ``types`` with ``seq < before_seq``, oldest first; with ``newest``
+        only that many of the newest (by the ``events_by_type`` index)."""
+        marks = ", ".join("?" for _ in types)
+        rows = await self._db.fetchall(
+            "SELECT session_id, seq, payload, ts FROM events"
+            f" WHERE type IN ({marks}) AND session_id = ? AND seq < ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (*types, session_id, before_seq, -1 if newest is None else newest),
+        )
+        return [_stored(row) for row in reversed(rows)]
+
+    async def usage_costs_before(self, session_id: str, before_seq: int) -> list[float]:
+        """The ``cost_usd`` of each ``usage`` event with ``seq < before_seq``, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT json_extract(payload, '$.cost_usd') FROM events"
+            " WHERE type = 'usage' AND session_id = ? AND seq < ? ORDER BY seq",
+            (session_id, before_seq),
+        )
+        return [float(row[0] or 0.0) for row in rows]
+
+    async def calls_named_before(
+        self, session_id: str, tool: str, before_seq: int, limit: int
+    ) -> list[StoredEvent]:
+        """The newest ``limit`` calls of ``tool`` started before ``before_seq``: each
+        ``tool_call_started`` with its ``tool_call_finished`` (when stored), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT e.session_id, e.seq, e.payload, e.ts FROM events e"
+            " JOIN (SELECT call_id FROM events WHERE type = 'tool_call_started'"
+            "   AND session_id = ? AND seq < ? AND json_extract(payload, '$.name') = ?"
+            "   ORDER BY seq DESC LIMIT ?) c ON e.call_id = c.call_id"
+            " WHERE e.session_id = ? AND e.type IN ('tool_call_started', 'tool_call_finished')"
+            " ORDER BY e.seq",
+            (session_id, before_seq, tool, limit, session_id),
+        )
+        return [_stored(row) for row in rows]
+
     async def message_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
         """User and assistant messages per session (sessions without any are left out)."""
         if not session_ids:

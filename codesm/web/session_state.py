@@ -20,6 +20,7 @@ from codesm.web.render.diff import DiffLayout
 from codesm.web.render.live import SessionRenderer
 from codesm.web.render.view import StatusView
 from codesm.web.share_preview import PreviewItem, share_preview
+from codesm.web.tail_fold import fold_tail
 
 SIDEBAR_LIMIT = 50
 
@@ -61,12 +62,13 @@ async def load_renderer(
     diff_layout: DiffLayout = "unified",
     for_guest: bool = False,
 ) -> SessionRenderer:
-    """A renderer with every stored event of `session` folded in (nothing rendered yet), of its
+    """A renderer with the stored events of `session` folded in (nothing rendered yet), of its
     own (the caller may apply live events to it); its diffs are shown in `diff_layout`.
     `for_guest`: streamed text is held back from the page until it cannot be part of a secret.
 
     The folded state is kept in `ctx.folded`, so only events stored since the last load are
-    read and folded here (see `folded_sessions`)."""
+    read and folded here (see `folded_sessions`); the first fold of a long session folds only
+    the turns the page shows (see `tail_fold`)."""
     runtime = ctx.runtime
     label, window = model_label(runtime, session.model, session.mode)
     agent = runtime.agents.get(session.id)
@@ -90,6 +92,7 @@ async def load_renderer(
         folded = SessionRenderer(
             macros, status, _labeler(runtime, status), diff_layout=diff_layout, hold_for=hold_for
         )
+        await fold_tail(runtime.store, session.id, folded)
         ctx.folded.keep(key, basis, folded)
     after = folded.last_seq
     while True:

@@ -53,6 +53,7 @@ def test_three_parallel_subagents_update_live_and_can_be_cancelled_steered_and_o
     rows = page.locator("ul.subagents > li.subagent")
     expect(rows).to_have_count(3)
     a, b, c = (rows.filter(has_text=f"[{name}]") for name in "abc")
+    expect(c.locator(".subagent-ref")).to_have_text("3")  # the number /steer takes in the TUI
     expect(a.locator(".subagent-step")).to_contain_text("step 1 · thinking")
     # b waits on its slow reply, so no progress comes, yet its elapsed time ticks on
     expect(b.locator(".subagent-step")).to_contain_text("step 1 · thinking")
@@ -79,6 +80,8 @@ def test_three_parallel_subagents_update_live_and_can_be_cancelled_steered_and_o
     expect(b.locator(".subagent-controls form")).to_have_count(0)
     rows.first.scroll_into_view_if_needed()
     screenshot(page, "web-subagents")
+    page.reload()  # the rows come back from the stored events with the same numbers
+    expect(rows.locator(".subagent-ref")).to_have_text(["1", "2", "3"])
 
     c.get_by_role("link", name="researcher").click()
     page.wait_for_url(f"{server.base_url}/s/*")

@@ -90,3 +90,41 @@ def test_a_finished_row_stops_ticking_and_shows_its_final_tokens(macros: Any) ->
     assert "data-started" not in finished
     assert "8.8 s · 3.1k in / 410 out tokens" in finished
     assert "data-started" not in view.transcript()
+
+
+def numbers(html: str) -> dict[str, str]:
+    """Each row's shown number, by session id (the last state line pushed wins)."""
+    found = re.findall(r'id="sub-(\w+)-state">\s*<span class="subagent-ref"[^>]*>([\d.]+)<', html)
+    return dict(found)
+
+
+def test_rows_show_the_tui_numbers_nested_and_the_same_after_updates_and_a_reload(
+    macros: Any,
+) -> None:
+    second, third = "c0ffee03", "c0ffee04"
+    timed = [
+        *opening(),
+        (1, SubagentStarted(turn_id="t", call_id="k", child_session_id=second, index=1,
+                            subagent_type="finder", model="m", description="look")),
+        (2, progress(GRANDCHILD, step=1, activity="starting", elapsed_s=0.5)),
+        (3, SubagentProgress(turn_id="t", call_id="k", child_session_id=third,
+                             parent_child_session_id=CHILD, subagent_type="finder", depth=2)),
+    ]  # fmt: skip
+    view, frames = fold(macros, timed)
+    expected = {CHILD: "1", second: "2", GRANDCHILD: "1.1", third: "1.2"}
+    assert numbers(frames) == expected
+
+    later: list[tuple[float, Event]] = [
+        (4, progress(GRANDCHILD, step=2, activity="thinking", elapsed_s=2.0)),
+        (5, SubagentFinished(turn_id="t", call_id="k", child_session_id=second, index=1,
+                             subagent_type="finder", model="m", status="completed")),
+    ]  # fmt: skip
+    updates: list[str] = []
+    for seq, (seconds, event) in enumerate(later, len(timed) + 1):
+        at = STARTED + timedelta(seconds=seconds)
+        updates += view.apply(StoredEvent(session_id="s", seq=seq, ts=at, event=event))
+    assert numbers("".join(updates)) == {GRANDCHILD: "1.1", second: "2"}
+
+    reloaded, _ = fold(macros, [*timed, *later])
+    assert numbers(reloaded.transcript()) == expected == numbers(view.transcript())
+    assert "/steer 1.2" in reloaded.transcript()

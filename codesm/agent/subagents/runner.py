@@ -51,6 +51,7 @@ from codesm.agent.subagents.types import (
     get_type,
 )
 from codesm.agent.titles import heuristic_title
+from codesm.agent.tools.live_registry import LiveToolRegistry, prompt_per_tool_set
 from codesm.agent.tools.registry import ToolRegistry, builtin_tools
 from codesm.agent.tools.todo_store import InMemoryTodoStore
 from codesm.errors import CodesmError
@@ -130,19 +131,21 @@ class SubagentRunner:
 
     def tools_for(self, kind: SubagentType, base: ToolRegistry, host: SubagentHost) -> ToolRegistry:
         """`kind`'s allowlist out of `base` (plus toolbox and MCP tools for types that may
-        change things), and the subagent tools below the depth limit."""
+        change things), and the subagent tools below the depth limit. A live `base` gives a live
+        view: MCP servers that come or go while the subagent runs change its next step too."""
         from codesm.agent.subagents.tools import subagent_tools
 
         builtin = _builtin_names()
-        tools = [
-            t
-            for t in base
-            if t.name not in SUBAGENT_TOOL_NAMES
-            and (t.name in kind.tools or (not kind.read_only and t.name not in builtin))
-        ]
-        if kind.can_delegate and host.can_delegate:
-            tools += subagent_tools(host)
-        return ToolRegistry(tools)
+
+        def allowed(name: str) -> bool:
+            if name in SUBAGENT_TOOL_NAMES:
+                return False
+            return name in kind.tools or (not kind.read_only and name not in builtin)
+
+        delegation = subagent_tools(host) if kind.can_delegate and host.can_delegate else []
+        if isinstance(base, LiveToolRegistry):
+            return base.narrowed(allowed, after=delegation)
+        return ToolRegistry([*(t for t in base if allowed(t.name)), *delegation])
 
     def build_agent(
         self,
@@ -161,17 +164,18 @@ class SubagentRunner:
             permissions = ReadOnlyPermissions(permissions)
         host = self.host(record.id, depth=depth)
         tools = self.tools_for(kind, template.tools, host)
-        specs = tools.specs()
-        text = (
-            self.system_prompt(kind, specs)
-            if self.system_prompt is not None
-            else _default_prompt(kind, specs, self.root)
-        )
+        make_prompt = self.system_prompt
+
+        def build_prompt(specs: Sequence[ToolSpec]) -> str:
+            if make_prompt is not None:
+                return make_prompt(kind, specs)
+            return _default_prompt(kind, specs, self.root)
+
         deps = replace(
             template,
             tools=tools,
             permissions=permissions,
-            system_prompt=lambda: text,
+            system_prompt=prompt_per_tool_set(tools, build_prompt),
             limits=limits or replace(template.limits, max_steps=kind.max_steps),
             todos=InMemoryTodoStore(),
             title_with_model=False,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from codesm.agent.messages import ToolSpec
 from codesm.agent.tools.registry import AnyTool, ToolRegistry
 
-__all__ = ["LiveToolRegistry", "ToolSource"]
+__all__ = ["LiveToolRegistry", "ToolSource", "prompt_per_tool_set"]
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +78,39 @@ class LiveToolRegistry(ToolRegistry):
 
     def get(self, name: str) -> AnyTool | None:
         return self._tools.get(name) or self._retired.get(name)
+
+    def narrowed(
+        self, keep: Callable[[str], bool], *, after: Iterable[AnyTool] = ()
+    ) -> LiveToolRegistry:
+        """The tools `keep` accepts, following the same source, plus `after`: a subagent's view
+        of its parent's tools, so a server that comes up while it runs reaches it too (from its
+        next step), and only when its type's allowlist takes that tool."""
+        offered = self._offered
+        return LiveToolRegistry(
+            [tool for tool in self._before if keep(tool.name)],
+            self._source,
+            [*(tool for tool in self._after if keep(tool.name)), *after],
+            offered=lambda name: offered(name) and keep(name),
+        )
+
+
+def prompt_per_tool_set(
+    tools: ToolRegistry, build: Callable[[Sequence[ToolSpec]], str]
+) -> Callable[[], str]:
+    """A system prompt built once per tool set, so prompt caching keeps working across steps:
+    for a `LiveToolRegistry` it is rebuilt only when its tools change. Ask it before the step's
+    specs, so the prompt and the request's tools agree."""
+    if not isinstance(tools, LiveToolRegistry):
+        text = build(tools.specs())
+        return lambda: text
+    live = tools
+    built: dict[int, str] = {}
+
+    def get() -> str:
+        specs = live.specs()
+        if live.generation not in built:
+            built.clear()
+            built[live.generation] = build(specs)
+        return built[live.generation]
+
+    return get

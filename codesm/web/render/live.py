@@ -97,7 +97,8 @@ class SessionRenderer(ReviewCards):
         self.context_asked = False
         """The newest breakdown was asked for with `/context` (the panel opens)."""
         self.last_seq = 0
-        self._notices = 0
+        self.turns_before = 0
+        """Turns older than the first one folded in (see `tail_fold`): counted as hidden."""
 
     # --- rendering ---------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class SessionRenderer(ReviewCards):
         turn_positions = [i for i, e in enumerate(self.entries) if isinstance(e, TurnView)]
         hidden = max(0, len(turn_positions) - max_turns)
         start = turn_positions[hidden] if hidden else 0
-        return Markup(self.m.transcript(self.entries[start:], hidden))
+        return Markup(self.m.transcript(self.entries[start:], self.turns_before + hidden))
 
     # --- folding -----------------------------------------------------------------------------
 
@@ -332,8 +333,8 @@ class SessionRenderer(ReviewCards):
         self._emit(out, lambda: self.m.run_state(self.status))
 
     def _notice(self, turn_id: str | None, kind: str, text: str, out: list[str] | None) -> None:
-        self._notices += 1
-        notice = NoticeView(f"notice-{self._notices}-{self.last_seq}", kind, text)
+        # One notice per event at most, so its seq names it whatever the fold started from.
+        notice = NoticeView(f"notice-{self.last_seq}", kind, text)
         turn = self._turn(turn_id)
         if turn is None:
             self.entries.append(notice)

@@ -1,7 +1,8 @@
 """A tool card's subagent rows, folded from `subagent_*` events.
 
 Each subagent the tool call started has a row; the subagents a subagent starts are nested under
-its row (their progress names the row they run under). A row is added once; later events only
+its row (their progress names the row they run under). Rows carry the numbers the TUI shows
+(`1`, `1.2`), so a row can be matched to `/steer 1.2` there. A row is added once; later events only
 change its state line, and its controls when it stops running, so a steer message being typed
 in the row survives the live updates.
 """
@@ -32,6 +33,7 @@ def fold_subagent(tool: ToolView, event: SubagentEvent, at: datetime) -> RowUpda
     """Fold `event` (committed at `at`) into `tool`'s rows; None when it has no row to go in."""
     rows, holder = tool.subagents, f"{tool.dom}-subagents"
     under = event.parent_child_session_id if isinstance(event, SubagentProgress) else None
+    parent = None
     if under is not None:
         parent = find_subagent(tool.subagents, under)
         if parent is None:
@@ -40,11 +42,24 @@ def fold_subagent(tool: ToolView, event: SubagentEvent, at: datetime) -> RowUpda
     row = rows.get(event.child_session_id)
     created = row is None
     if row is None:
-        row = SubagentView(event.child_session_id, event.subagent_type, event.model)
+        label = number(event, parent, len(rows))
+        row = SubagentView(event.child_session_id, event.subagent_type, event.model, label)
         rows[event.child_session_id] = row
     was_running = row.running
     update_subagent(row, event, at)
     return RowUpdate(row, holder, created, was_running != row.running)
+
+
+def number(event: SubagentEvent, parent: SubagentView | None, siblings: int) -> str:
+    """A new row's number, as `codesm.tui.tools` gives it (what `/steer` takes): the tool call's
+    task index plus one; a nested subagent, its parent's number and its place among its
+    siblings in the order they first reported (`1.2`). Folding the same events again on a
+    reload gives the same numbers."""
+    if parent is not None:
+        return f"{parent.label}.{siblings + 1}"
+    if isinstance(event, SubagentStarted | SubagentFinished):
+        return str(event.index + 1)
+    return str(siblings + 1)  # progress before its start: not sent so, but keep a number
 
 
 def find_subagent(rows: dict[str, SubagentView], session_id: str) -> SubagentView | None:

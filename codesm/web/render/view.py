@@ -84,6 +84,8 @@ class SubagentView:
     child_session_id: str
     subagent_type: str
     model: str
+    label: str = ""
+    """Its number as the TUI shows it (`2`; `1.2` under subagent 1), what `/steer` takes."""
     description: str = ""
     status: str = "running"
     cost_usd: float = 0.0
