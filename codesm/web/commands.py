@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "models": "Pick a model in the status bar",
     "connect": "Connect a model provider",
     "new": "Start a new session",
+    "session": "This session's id, title and times; /session ID opens another",
+    "status": "Mode, permission mode, model, context used, cost and whether a turn runs",
     "theme": "Switch theme: /theme light, dark or contrast (alone: the next one)",
     "undo": "Undo the last applied change",
     "redo": "Redo the last undone change",
@@ -63,6 +65,10 @@ class CommandReply:
     theme: str | None = None
     """A theme for this browser to use (``next``: the one after the current), applied by the
     page's script; themes live in the browser, not on the server."""
+    status: bool = False
+    """Answer with the session's status line (read by the socket, which knows the session)."""
+    session: str | None = None
+    """`/session [ID]`: "" describes this session, an id (prefix) opens that one."""
 
 
 def read_command(op: SubmitPrompt, current_mode: str) -> CommandReply | SubmitPrompt | None:
@@ -116,6 +122,10 @@ def _command(name: str, rest: str, current_mode: str) -> CommandReply:
                     text="Themes are light, dark, contrast and system.", kind="error"
                 )
             return CommandReply(text="Theme switched.", theme=theme)
+        case "status":
+            return CommandReply(status=True)
+        case "session":
+            return CommandReply(session=rest.split()[0] if rest else "")
         case "undo":
             return CommandReply(UndoChange())
         case "redo":

@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -242,6 +243,8 @@ class SessionLink:
             owner_only and self.principal.role is not Role.OWNER
         ):
             return await self._flash("error", NOT_ALLOWED)
+        if reply.status or reply.session is not None:
+            reply = await self._describe(reply)
         if reply.new_session:
             created = await self.ctx.runtime.new_session()
             link = (f"/s/{created.id}", "Open the new session")
@@ -254,11 +257,54 @@ class SessionLink:
         await self.outbox.put(str(html))
         return None
 
+    async def _describe(self, reply: CommandReply) -> CommandReply:
+        """`/status` and `/session [ID]`: answered from the store and the folded session, which
+        the socket has and the command parser does not."""
+        store = self.ctx.runtime.store
+        session = await store.sessions.get(self.session.id) or self.session
+        if reply.status:
+            renderer = await load_renderer(self.ctx, session, for_guest=self.principal.is_guest)
+            status = renderer.status
+            state = "a turn is running" if status.running else "idle"
+            text = (
+                f"{status.mode} · {status.permission_mode} · {status.model} · context "
+                f"{status.context_label} · {status.cost_label} · {state}"
+            )
+            return replace(reply, text=text)
+        wanted = reply.session or ""
+        if not wanted:
+            created = _time_label(session.created_at)
+            updated = _time_label(session.updated_at)
+            text = (
+                f"{session.title or 'Untitled'} · id {session.id} · started {created} · "
+                f"last active {updated} · {session.visibility}"
+            )
+            return replace(reply, text=text)
+        if self.principal.role is not Role.OWNER:  # a guest is confined to its one session
+            return replace(reply, text=NOT_ALLOWED, kind="error")
+        found = [
+            s
+            for s in await store.sessions.with_prefix(wanted, limit=2)
+            if s.project_id == self.ctx.runtime.project_id
+        ]
+        if len(found) != 1:
+            problem = "No session" if not found else "More than one session"
+            return replace(
+                reply, text=f"{problem} of this project starts with {wanted}.", kind="warn"
+            )
+        target = found[0]
+        link = (f"/s/{target.id}", f"Open {target.title or target.id}")
+        return replace(reply, text="Opening the session…", link=link, navigate=True)
+
     async def _flash(self, kind: str, text: str) -> None:
         html = self.ctx.templates.env.get_template("partials/flash.html").render(
             kind=kind, text=text
         )
         await self.outbox.put(html)
+
+
+def _time_label(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _may_switch(principal: Principal, op: SubmitPrompt) -> bool:

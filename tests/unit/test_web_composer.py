@@ -128,6 +128,25 @@ def test_help_cost_and_new_answer_in_the_page_without_a_turn(
     assert f'href="/s/{sid}"' not in new and 'href="/s/' in new
 
 
+def test_status_and_session_describe_the_session_and_session_id_opens_another(
+    client: TestClient, web: WebApp
+) -> None:
+    other = new_session(client, web)
+    sid = new_session(client, web)
+    replied = lambda text: "command-reply" in text  # noqa: E731
+    with session_socket(client, web, sid) as ws:
+        ws.receive_text()
+        status = submit_prompt(ws, web, "/status", replied)
+        about = submit_prompt(ws, web, "/session", replied)
+        opened = submit_prompt(ws, web, f"/session {other[:10]}", lambda t: "data-navigate" in t)
+        missing = submit_prompt(ws, web, "/session zzzz", replied)
+    assert "smart" in status and "context" in status and "$0.0000" in status and "idle" in status
+    assert f"id {sid}" in about and "private" in about
+    assert f'href="/s/{other}"' in opened
+    assert "No session of this project starts with zzzz." in missing
+    assert "turn-" not in status + about + missing  # commands, never prompts to the model
+
+
 def test_context_shows_the_breakdown_and_undo_reverts_an_edit_listed_in_changes(
     client: TestClient, web: WebApp, scripted_llm: ScriptedLLMServer, workspace: Path
 ) -> None:
